@@ -1,0 +1,262 @@
+package io.lockstep.tm;
+
+import io.lockstep.tm.log.TransactionLog;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Fluent builder of a {@link LockstepTransactionManager}. Every setting is validated when it is set and again as a
+ * whole in {@link #build()}; a bad value is refused with an {@link IllegalArgumentException} naming the key, the
+ * value and the rule. Values are never clamped.
+ *
+ * <p>Not thread-safe; use one builder per manager.
+ */
+public final class LockstepBuilder {
+
+    /** Property keys, each named after its builder method. */
+    public static final String NODE_ID = "lockstep.nodeId";
+    public static final String LOG_DIRECTORY = "lockstep.logDirectory";
+    public static final String DEFAULT_TIMEOUT = "lockstep.defaultTimeout";
+    public static final String RECOVERY_INTERVAL = "lockstep.recoveryInterval";
+    public static final String ORPHAN_SAFETY_INTERVAL = "lockstep.orphanSafetyInterval";
+    public static final String RECOVERY_NODES = "lockstep.recoveryNodes";
+    public static final String LOG_SEGMENT_SIZE = "lockstep.log.segmentSize";
+    public static final String LOG_IGNORE_CORRUPTION = "lockstep.log.ignoreCorruption";
+
+    private static final List<String> KEYS = List.of(NODE_ID, LOG_DIRECTORY, DEFAULT_TIMEOUT, RECOVERY_INTERVAL,
+            ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION);
+
+    /** Keys owned by other modules (adapters, CDI, Spring); accepted here and ignored by the engine. */
+    private static final List<String> FOREIGN_PREFIXES = List.of("lockstep.datasources.", "lockstep.jms.",
+            "lockstep.cdi.", "lockstep.log.jdbc", "lockstep.log.type", "lockstep.metrics.", "lockstep.admin.");
+
+    private static final Pattern NODE_ID_CHARS = Pattern.compile("[A-Za-z0-9._-]+");
+    static final int MAX_NODE_ID_BYTES = 24;
+    static final long MIN_SEGMENT_SIZE = 64 * 1024;
+
+    private String nodeId;
+    private Path logDirectory = Path.of("var", "lockstep");
+    private Duration defaultTimeout = Duration.ofSeconds(60);
+    private Duration recoveryInterval = Duration.ofSeconds(30);
+    private Duration orphanSafetyInterval = Duration.ofSeconds(20);
+    private final Set<String> recoveryNodes = new LinkedHashSet<>();
+    private long logSegmentSize = 16L * 1024 * 1024;
+    private boolean logIgnoreCorruption;
+    private TransactionLog transactionLog;
+    private TransactionListener listener = TransactionListener.NONE;
+
+    LockstepBuilder() {
+    }
+
+    /** Identifies this manager in its Xids; must be stable across restarts and unique among managers. */
+    public LockstepBuilder nodeId(String nodeId) {
+        this.nodeId = checkNodeId(NODE_ID, nodeId);
+        return this;
+    }
+
+    /** Directory of the file log; created if absent, locked while the manager runs. Default {@code var/lockstep}. */
+    public LockstepBuilder logDirectory(Path logDirectory) {
+        this.logDirectory = Objects.requireNonNull(logDirectory, LOG_DIRECTORY);
+        return this;
+    }
+
+    /** Timeout of transactions whose thread did not call {@code setTransactionTimeout}. Default 60 s. */
+    public LockstepBuilder defaultTimeout(Duration timeout) {
+        this.defaultTimeout = positive(DEFAULT_TIMEOUT, timeout);
+        if (timeout.toSeconds() < 1) {
+            throw new IllegalArgumentException(DEFAULT_TIMEOUT + " \"" + timeout
+                    + "\": must be at least 1 second (JTA timeouts are whole seconds)");
+        }
+        return this;
+    }
+
+    /** Time between background recovery passes. Default 30 s. */
+    public LockstepBuilder recoveryInterval(Duration interval) {
+        this.recoveryInterval = positive(RECOVERY_INTERVAL, interval);
+        return this;
+    }
+
+    /**
+     * How old a prepared branch without a commit record must be, and seen in two passes, before recovery rolls it
+     * back as an orphan. Must exceed the longest time between a prepare and its commit record. Default 20 s.
+     */
+    public LockstepBuilder orphanSafetyInterval(Duration interval) {
+        this.orphanSafetyInterval = positive(ORPHAN_SAFETY_INTERVAL, interval);
+        return this;
+    }
+
+    /** Further node ids whose branches this manager recovers (e.g. a retired node's). Its own is always included. */
+    public LockstepBuilder recoveryNodes(String... nodeIds) {
+        for (String id : nodeIds) {
+            recoveryNodes.add(checkNodeId(RECOVERY_NODES, id));
+        }
+        return this;
+    }
+
+    /** Size of each preallocated log segment. Default 16 MiB, at least 64 KiB. */
+    public LockstepBuilder logSegmentSize(long bytes) {
+        if (bytes < MIN_SEGMENT_SIZE) {
+            throw new IllegalArgumentException(LOG_SEGMENT_SIZE + " \"" + bytes + "\": must be at least "
+                    + MIN_SEGMENT_SIZE + " bytes");
+        }
+        this.logSegmentSize = bytes;
+        return this;
+    }
+
+    /**
+     * Operator override: start even though the log has a corrupt record followed by valid ones; the corrupt bytes
+     * are skipped and reported. Default false: such a log refuses to start.
+     */
+    public LockstepBuilder logIgnoreCorruption(boolean ignore) {
+        this.logIgnoreCorruption = ignore;
+        return this;
+    }
+
+    /** Uses this log instead of the file log in {@link #logDirectory(Path)} (SPI; e.g. a JDBC log, or tests). */
+    public LockstepBuilder transactionLog(TransactionLog log) {
+        this.transactionLog = Objects.requireNonNull(log, "transactionLog");
+        return this;
+    }
+
+    /** Receives every state change of every transaction; must be fast and must not throw. */
+    public LockstepBuilder listener(TransactionListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
+     * Reads {@code lockstep.*} keys from {@code properties}, then from system properties, which win. Unknown
+     * {@code lockstep.*} keys are refused with the list of valid ones. Durations are ISO-8601 ({@code PT30S}) or
+     * whole seconds ({@code 30}).
+     */
+    public LockstepBuilder properties(Properties properties) {
+        Map<String, String> merged = new TreeMap<>();
+        collect(properties, merged);
+        collect(System.getProperties(), merged);
+        for (Map.Entry<String, String> e : merged.entrySet()) {
+            apply(e.getKey(), e.getValue().trim());
+        }
+        return this;
+    }
+
+    private static void collect(Properties from, Map<String, String> into) {
+        for (String key : from.stringPropertyNames()) {
+            if (key.startsWith("lockstep.")) {
+                into.put(key, from.getProperty(key));
+            }
+        }
+    }
+
+    private void apply(String key, String value) {
+        switch (key) {
+            case NODE_ID: nodeId(value); break;
+            case LOG_DIRECTORY: logDirectory(Path.of(value)); break;
+            case DEFAULT_TIMEOUT: defaultTimeout(duration(key, value)); break;
+            case RECOVERY_INTERVAL: recoveryInterval(duration(key, value)); break;
+            case ORPHAN_SAFETY_INTERVAL: orphanSafetyInterval(duration(key, value)); break;
+            case RECOVERY_NODES:
+                for (String id : value.split(",")) {
+                    if (!id.isBlank()) {
+                        recoveryNodes(id.trim());
+                    }
+                }
+                break;
+            case LOG_SEGMENT_SIZE: logSegmentSize(number(key, value)); break;
+            case LOG_IGNORE_CORRUPTION: logIgnoreCorruption(bool(key, value)); break;
+            default:
+                for (String prefix : FOREIGN_PREFIXES) {
+                    if (key.startsWith(prefix)) {
+                        return;
+                    }
+                }
+                throw new IllegalArgumentException("unknown configuration key " + key + "; valid keys: "
+                        + String.join(", ", KEYS));
+        }
+    }
+
+    /** Validates the whole configuration, opens the log, replays it and starts the manager. */
+    public LockstepTransactionManager build() {
+        String id = nodeId != null ? nodeId : defaultNodeId();
+        Set<String> nodes = new LinkedHashSet<>();
+        nodes.add(id);
+        nodes.addAll(recoveryNodes);
+        LockstepConfig config = new LockstepConfig(id, logDirectory.toAbsolutePath(), defaultTimeout,
+                recoveryInterval, orphanSafetyInterval, nodes, logSegmentSize, logIgnoreCorruption);
+        return LockstepTransactionManager.start(config, transactionLog, listener);
+    }
+
+    /** The host name reduced to the node id alphabet; stable for a host, which is what recovery needs. */
+    static String defaultNodeId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "lockstep";
+        }
+        String id = host.replaceAll("[^A-Za-z0-9._-]", "-");
+        if (id.isEmpty()) {
+            id = "lockstep";
+        }
+        return id.length() > MAX_NODE_ID_BYTES ? id.substring(0, MAX_NODE_ID_BYTES) : id;
+    }
+
+    static String checkNodeId(String key, String id) {
+        if (id == null || id.isEmpty()) {
+            throw new IllegalArgumentException(key + " \"" + id + "\": must not be empty; only [A-Za-z0-9._-], at most "
+                    + MAX_NODE_ID_BYTES + " bytes");
+        }
+        if (!NODE_ID_CHARS.matcher(id).matches() || id.getBytes(StandardCharsets.UTF_8).length > MAX_NODE_ID_BYTES) {
+            throw new IllegalArgumentException(key + " \"" + id + "\": only [A-Za-z0-9._-], at most "
+                    + MAX_NODE_ID_BYTES + " bytes");
+        }
+        return id;
+    }
+
+    private static Duration positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(key + " \"" + d + "\": must be a positive duration");
+        }
+        return d;
+    }
+
+    static Duration duration(String key, String value) {
+        try {
+            if (value.matches("-?\\d+")) {
+                return Duration.ofSeconds(Long.parseLong(value));
+            }
+            return Duration.parse(value);
+        } catch (DateTimeParseException | NumberFormatException e) {
+            throw new IllegalArgumentException(key + " \"" + value
+                    + "\": not a duration; use ISO-8601 (PT30S) or whole seconds (30)", e);
+        }
+    }
+
+    private static long number(String key, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " \"" + value + "\": not a whole number", e);
+        }
+    }
+
+    private static boolean bool(String key, String value) {
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException(key + " \"" + value + "\": must be true or false");
+    }
+}
