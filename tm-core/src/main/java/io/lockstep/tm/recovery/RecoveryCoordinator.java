@@ -1,0 +1,466 @@
+package io.lockstep.tm.recovery;
+
+import io.lockstep.tm.RecoverySession;
+import io.lockstep.tm.XAResourceSource;
+import io.lockstep.tm.log.AdminAction;
+import io.lockstep.tm.log.AdminRecord;
+import io.lockstep.tm.log.BranchRef;
+import io.lockstep.tm.log.CommitRecord;
+import io.lockstep.tm.log.HeuristicOutcome;
+import io.lockstep.tm.log.HeuristicRecord;
+import io.lockstep.tm.log.TransactionLogException;
+import io.lockstep.tm.xa.Gtrid;
+import io.lockstep.tm.xa.LockstepXid;
+import io.lockstep.tm.xa.XAErrors;
+import io.lockstep.tm.xa.XAOutcome;
+import io.lockstep.tm.xa.XAPhase;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import javax.transaction.xa.XAException;
+import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finishes what crashes and failures left behind (DESIGN.md §5), one pass at a time.
+ *
+ * <h2>A pass</h2>
+ * <ol>
+ *   <li>Live set = COMMIT records without END ({@link RecordIndex}), minus transactions still alive in this JVM.</li>
+ *   <li>Each registered source: {@code recover(TMSTARTRSCAN)} … {@code recover(TMENDRSCAN)}; only Xids with
+ *       Lockstep's format id and a node id in {@code recoveryNodes} are touched.</li>
+ *   <li>Xid whose gtrid has a COMMIT record → {@code commit(xid, false)}; {@code XAER_NOTA} = already done.</li>
+ *   <li>Xid without a record → orphan, rolled back (presumed abort) only when it cannot belong to a transaction
+ *       that may still write its record: it comes from an earlier incarnation of this node (its gtrid's epoch is
+ *       not ours — the directory lock guarantees that incarnation is dead), or it was seen in the previous pass
+ *       too and at least {@code orphanSafetyInterval} ago.</li>
+ *   <li>A COMMIT record whose branches are all accounted for, in sources that were all scanned successfully, gets
+ *       its END. A source that cannot be reached leaves its records in place for the next pass: never guess.</li>
+ *   <li>Heuristic outcomes are recorded (HEURISTIC record) before {@code forget()}.</li>
+ * </ol>
+ * Passes never overlap ({@link #passLock}); they run on the recovery thread or the caller of
+ * {@link #recoverNow()}, never on a transaction's thread. A failing source is logged once per distinct cause.
+ */
+public final class RecoveryCoordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RecoveryCoordinator.class);
+    private static final int MAX_SCAN_BATCHES = 10_000;
+
+    private final String ownNode;
+    private final long ownEpoch;
+    private final Set<String> recoveryNodes;
+    private final Duration orphanSafetyInterval;
+    private final RecordIndex index;
+    private final Predicate<String> aliveInJvm;
+    private final List<XAResourceSource> sources = new CopyOnWriteArrayList<>();
+    private final ReentrantLock passLock = new ReentrantLock();
+    private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler;
+    /** Orphans seen in the last pass: "source|xid" → first sighting (nanoTime). Guarded by passLock. */
+    private Map<String, Long> orphansSeen = new HashMap<>();
+    private volatile List<InDoubt> inDoubt = List.of();
+    private volatile RecoveryReport lastReport;
+
+    /** A branch recovery knows about but has not resolved. */
+    public record InDoubt(String source, String xid, String gtrid, boolean hasCommitRecord, String reason) {
+    }
+
+    public RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
+            Duration orphanSafetyInterval, RecordIndex index, Predicate<String> aliveInJvm) {
+        this.ownNode = ownNode;
+        this.ownEpoch = ownEpoch;
+        this.recoveryNodes = Set.copyOf(recoveryNodes);
+        this.orphanSafetyInterval = orphanSafetyInterval;
+        this.index = index;
+        this.aliveInJvm = aliveInJvm;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lockstep-recovery-" + ownNode);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Registers a source; its name must be unique. */
+    public void register(XAResourceSource source) {
+        Objects.requireNonNull(source, "registerRecoverable: source must not be null");
+        String name = Objects.requireNonNull(source.name(), "XAResourceSource.name() must not be null");
+        for (XAResourceSource s : sources) {
+            if (s.name().equals(name)) {
+                throw new IllegalArgumentException("an XAResourceSource named \"" + name
+                        + "\" is already registered; source names must be unique");
+            }
+        }
+        sources.add(source);
+    }
+
+    /** Removes a source (e.g. a closed data source). */
+    public void unregister(String name) {
+        sources.removeIf(s -> s.name().equals(name));
+    }
+
+    public List<String> sourceNames() {
+        List<String> names = new ArrayList<>();
+        sources.forEach(s -> names.add(s.name()));
+        return names;
+    }
+
+    /** Runs a pass every {@code interval} on the recovery thread. */
+    public void startBackground(Duration interval) {
+        long ms = interval.toMillis();
+        scheduler.scheduleWithFixedDelay(this::backgroundPass, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void backgroundPass() {
+        try {
+            recoverNow();
+        } catch (RuntimeException e) {
+            String cause = String.valueOf(e);
+            if (!cause.equals(lastFailure.put("<pass>", cause))) {
+                LOG.error("recovery pass failed; retrying every interval (logged once per cause)", e);
+            }
+        }
+    }
+
+    /** The last report, or null before the first pass. */
+    public RecoveryReport lastReport() {
+        return lastReport;
+    }
+
+    /** Branches known but unresolved after the last pass. */
+    public List<InDoubt> inDoubt() {
+        return inDoubt;
+    }
+
+    /** Runs one pass now, on the calling thread; waits if another pass is running. */
+    public RecoveryReport recoverNow() {
+        passLock.lock();
+        try {
+            RecoveryReport report = new Pass().run();
+            lastReport = report;
+            return report;
+        } finally {
+            passLock.unlock();
+        }
+    }
+
+    /** One pass; its fields are its working state. */
+    private final class Pass {
+        final Instant started = Instant.now();
+        final long t0 = System.nanoTime();
+        final List<RecoveryReport.Item> committed = new ArrayList<>();
+        final List<RecoveryReport.Item> rolledBack = new ArrayList<>();
+        final List<RecoveryReport.Item> pending = new ArrayList<>();
+        final List<RecoveryReport.Item> heuristics = new ArrayList<>();
+        final List<RecoveryReport.Item> failed = new ArrayList<>();
+        final List<InDoubt> unresolvedBranches = new ArrayList<>();
+        final Set<String> scanned = new HashSet<>();
+        /** gtrids with a branch still prepared somewhere after this pass. */
+        final Set<String> unresolved = new HashSet<>();
+        final Map<String, Long> seenNow = new HashMap<>();
+
+        RecoveryReport run() {
+            List<CommitRecord> live = new ArrayList<>();
+            for (CommitRecord r : index.liveCommits()) {
+                if (!aliveInJvm.test(r.gtrid())) {
+                    live.add(r);
+                }
+            }
+            for (XAResourceSource source : sources) {
+                scanSource(source);
+            }
+            int ended = 0;
+            for (CommitRecord r : live) {
+                String why = incomplete(r);
+                if (why == null) {
+                    try {
+                        index.end(r.gtrid());
+                        ended++;
+                    } catch (TransactionLogException e) {
+                        pending.add(new RecoveryReport.Item("", r.gtrid(), "END not written: " + e.getMessage()));
+                    }
+                } else {
+                    pending.add(new RecoveryReport.Item("", r.gtrid(), why));
+                }
+            }
+            orphansSeen = seenNow;
+            inDoubt = List.copyOf(unresolvedBranches);
+            return new RecoveryReport(started, Duration.ofNanos(System.nanoTime() - t0), committed, rolledBack,
+                    pending, heuristics, failed, ended);
+        }
+
+        /** Null when the record may be ended, else why not. */
+        String incomplete(CommitRecord r) {
+            if (unresolved.contains(r.gtrid())) {
+                return "a branch is still prepared; retried next pass";
+            }
+            if (aliveInJvm.test(r.gtrid())) {
+                return "transaction still completing in this JVM";
+            }
+            for (BranchRef b : r.branches()) {
+                if (b.resourceName().isEmpty()) {
+                    if (sources.isEmpty() || scanned.size() < sources.size()) {
+                        return "branch " + b.bqual() + " has no resource name, so every source must be scanned;"
+                                + " not all were";
+                    }
+                } else if (!scanned.contains(b.resourceName())) {
+                    boolean registered = sourceNames().contains(b.resourceName());
+                    return "source " + b.resourceName() + (registered ? " could not be scanned"
+                            : " is not registered (registerRecoverable)") + "; the record stays until it is";
+                }
+            }
+            return null;
+        }
+
+        void scanSource(XAResourceSource source) {
+            String name = source.name();
+            try (RecoverySession session = source.open()) {
+                XAResource xar = session.xaResource();
+                for (Xid raw : scan(xar)) {
+                    LockstepXid xid = LockstepXid.from(raw);
+                    if (xid == null || !recoveryNodes.contains(xid.nodeId()) || aliveInJvm.test(xid.gtrid())) {
+                        continue;
+                    }
+                    if (index.commit(xid.gtrid()) != null) {
+                        commit(name, xar, xid);
+                    } else {
+                        orphan(name, xar, xid);
+                    }
+                }
+                scanned.add(name);
+                if (lastFailure.remove(name) != null) {
+                    LOG.info("recovery source {} is reachable again", name);
+                }
+            } catch (Exception e) {
+                String reason = e instanceof XAException
+                        ? "recover failed with " + XAErrors.name(((XAException) e).errorCode) + ": " + e
+                        : String.valueOf(e);
+                failed.add(new RecoveryReport.Item(name, "", reason));
+                if (!reason.equals(lastFailure.put(name, reason))) {
+                    LOG.warn("recovery source {} cannot be scanned; its records stay and are retried every pass"
+                            + " (logged once per cause)", name, e);
+                }
+            }
+        }
+
+        void commit(String source, XAResource xar, LockstepXid xid) {
+            try {
+                xar.commit(xid, false);
+                committed.add(new RecoveryReport.Item(source, xid.toString(), "committed (COMMIT record)"));
+                return;
+            } catch (XAException e) {
+                XAOutcome o = XAErrors.classify(XAPhase.COMMIT, e.errorCode, true);
+                switch (o) {
+                    case DONE:
+                        committed.add(new RecoveryReport.Item(source, xid.toString(), "already committed"));
+                        return;
+                    case RETRY_LATER:
+                        stillPending(source, xid, true, "commit: " + XAErrors.name(e.errorCode));
+                        return;
+                    default:
+                        heuristic(source, xar, xid, o, e);
+                }
+            } catch (RuntimeException e) {
+                stillPending(source, xid, true, "commit threw " + e);
+            }
+        }
+
+        void orphan(String source, XAResource xar, LockstepXid xid) {
+            String key = source + "|" + xid;
+            long now = System.nanoTime();
+            Long first = orphansSeen.get(key);
+            boolean earlierIncarnation = xid.nodeId().equals(ownNode) && Gtrid.epochOf(xid.gtrid()) != ownEpoch;
+            boolean oldEnough = first != null && now - first >= orphanSafetyInterval.toNanos();
+            if (!earlierIncarnation && !oldEnough) {
+                seenNow.put(key, first == null ? now : first);
+                stillPending(source, xid, false, "orphan (no COMMIT record), seen "
+                        + (first == null ? "for the first time" : "since " + (now - first) / 1_000_000 + " ms")
+                        + "; rolled back when seen again after orphanSafetyInterval " + orphanSafetyInterval);
+                return;
+            }
+            try {
+                xar.rollback(xid);
+                rolledBack.add(new RecoveryReport.Item(source, xid.toString(), "orphan rolled back (presumed abort)"));
+            } catch (XAException e) {
+                XAOutcome o = XAErrors.classify(XAPhase.ROLLBACK, e.errorCode, true);
+                if (o == XAOutcome.DONE) {
+                    rolledBack.add(new RecoveryReport.Item(source, xid.toString(), "already rolled back"));
+                } else if (o.isHeuristic()) {
+                    heuristic(source, xar, xid, o, e);
+                } else {
+                    seenNow.put(key, first == null ? now : first);
+                    stillPending(source, xid, false, "rollback: " + XAErrors.name(e.errorCode));
+                }
+            } catch (RuntimeException e) {
+                seenNow.put(key, first == null ? now : first);
+                stillPending(source, xid, false, "rollback threw " + e);
+            }
+        }
+
+        void stillPending(String source, LockstepXid xid, boolean hasRecord, String reason) {
+            unresolved.add(xid.gtrid());
+            pending.add(new RecoveryReport.Item(source, xid.toString(), reason));
+            unresolvedBranches.add(new InDoubt(source, xid.toString(), xid.gtrid(), hasRecord, reason));
+        }
+
+        void heuristic(String source, XAResource xar, LockstepXid xid, XAOutcome o, XAException e) {
+            String detail = recordHeuristic(source, xar, xid, o, e);
+            heuristics.add(new RecoveryReport.Item(source, xid.toString(), detail));
+        }
+    }
+
+    /** Records a heuristic outcome and forgets it at the RM; returns a description. */
+    private String recordHeuristic(String source, XAResource xar, LockstepXid xid, XAOutcome o, XAException e) {
+        HeuristicOutcome outcome;
+        switch (o) {
+            case HEURISTIC_COMMIT: outcome = HeuristicOutcome.COMMITTED; break;
+            case HEURISTIC_ROLLBACK: outcome = HeuristicOutcome.ROLLED_BACK; break;
+            case HEURISTIC_MIXED: outcome = HeuristicOutcome.MIXED; break;
+            default: outcome = HeuristicOutcome.HAZARD;
+        }
+        try {
+            index.append(new HeuristicRecord(xid.gtrid(), new BranchRef(source, xid.branch()), outcome,
+                    System.currentTimeMillis()), true);
+        } catch (TransactionLogException x) {
+            LOG.error("heuristic {} of {} on {} could not be recorded ({}); not forgotten", outcome, xid, source,
+                    x.getMessage());
+            return outcome + " (" + XAErrors.name(e.errorCode) + "), not recorded: " + x.getMessage();
+        }
+        LOG.warn("recovery found heuristic outcome {} for branch {} on {}", outcome, xid, source);
+        try {
+            xar.forget(xid);
+        } catch (XAException x) {
+            if (XAErrors.classify(XAPhase.FORGET, x.errorCode, true) != XAOutcome.DONE) {
+                LOG.warn("forget of {} on {}: {}", xid, source, XAErrors.name(x.errorCode));
+            }
+        }
+        return outcome + " (" + XAErrors.name(e.errorCode) + "), recorded and forgotten";
+    }
+
+    /** Scans with TMSTARTRSCAN, further batches while new Xids come, and TMENDRSCAN. */
+    static List<Xid> scan(XAResource xar) throws XAException {
+        Set<Xid> all = new LinkedHashSet<>();
+        addAll(all, xar.recover(XAResource.TMSTARTRSCAN));
+        try {
+            for (int i = 0; i < MAX_SCAN_BATCHES; i++) {
+                Xid[] more = xar.recover(XAResource.TMNOFLAGS);
+                if (!addAll(all, more)) {
+                    break;
+                }
+            }
+        } finally {
+            addAll(all, xar.recover(XAResource.TMENDRSCAN));
+        }
+        return new ArrayList<>(all);
+    }
+
+    private static boolean addAll(Set<Xid> into, Xid[] xids) {
+        boolean added = false;
+        if (xids != null) {
+            for (Xid x : xids) {
+                LockstepXid ours = LockstepXid.from(x);
+                added |= into.add(ours != null ? ours : x);
+            }
+        }
+        return added;
+    }
+
+    // ---------------------------------------------------------------- manual resolution
+
+    /**
+     * Resolves the branches of one transaction by hand and writes an ADMIN audit record.
+     *
+     * @param gtrid  the transaction
+     * @param action COMMIT, ROLLBACK or FORGET
+     * @param detail free text for the audit record (who, why)
+     * @return one line per branch touched
+     * @throws IllegalArgumentException the gtrid is not a Lockstep gtrid of a node this manager recovers
+     * @throws IllegalStateException    the transaction is still alive in this JVM, or the action contradicts the
+     *                                  log (rolling back a transaction that has a COMMIT record)
+     */
+    public List<String> resolve(String gtrid, AdminAction action, String detail) throws TransactionLogException {
+        String node = Gtrid.nodeIdOf(gtrid);
+        if (node == null) {
+            throw new IllegalArgumentException("\"" + gtrid + "\" is not a Lockstep gtrid (<nodeId>:<epoch>:<seq>)");
+        }
+        if (!recoveryNodes.contains(node)) {
+            throw new IllegalArgumentException("transaction " + gtrid + " belongs to node " + node
+                    + ", which this manager does not recover (lockstep.recoveryNodes = " + recoveryNodes + ")");
+        }
+        if (aliveInJvm.test(gtrid)) {
+            throw new IllegalStateException("transaction " + gtrid + " is still live in this JVM; it will complete"
+                    + " on its own (or time out)");
+        }
+        boolean hasRecord = index.commit(gtrid) != null;
+        if (action == AdminAction.ROLLBACK && hasRecord) {
+            throw new IllegalStateException("transaction " + gtrid + " has a COMMIT record: its branches must commit;"
+                    + " rolling one back would make the outcome mixed. Use commit instead.");
+        }
+        passLock.lock();
+        try {
+            List<String> done = new ArrayList<>();
+            index.append(new AdminRecord(gtrid, action, detail, System.currentTimeMillis()), true);
+            for (XAResourceSource source : sources) {
+                try (RecoverySession session = source.open()) {
+                    XAResource xar = session.xaResource();
+                    for (Xid raw : scan(xar)) {
+                        LockstepXid xid = LockstepXid.from(raw);
+                        if (xid == null || !xid.gtrid().equals(gtrid)) {
+                            continue;
+                        }
+                        done.add(source.name() + " " + xid + ": " + applyByHand(xar, xid, action));
+                    }
+                } catch (Exception e) {
+                    done.add(source.name() + ": not reachable (" + e + ")");
+                }
+            }
+            if (action == AdminAction.COMMIT && hasRecord) {
+                // Only when no branch is left: the next pass checks the same.
+                boolean failedSource = done.stream().anyMatch(s -> s.contains("not reachable") || s.contains("failed"));
+                if (!failedSource) {
+                    index.end(gtrid);
+                }
+            }
+            LOG.warn("operator {} transaction {} ({}): {}", action, gtrid, detail, done);
+            return done;
+        } finally {
+            passLock.unlock();
+        }
+    }
+
+    private static String applyByHand(XAResource xar, LockstepXid xid, AdminAction action) {
+        try {
+            switch (action) {
+                case COMMIT: xar.commit(xid, false); return "committed";
+                case ROLLBACK: xar.rollback(xid); return "rolled back";
+                default: xar.forget(xid); return "forgotten";
+            }
+        } catch (XAException e) {
+            return action + " failed with " + XAErrors.name(e.errorCode);
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.lockstep.tm.tx;
+
+import io.lockstep.tm.TransactionListener;
+import io.lockstep.tm.log.TransactionLog;
+import io.lockstep.tm.xa.Gtrid;
+import jakarta.transaction.Transaction;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What every transaction of one manager shares: the log, the gtrid generator, the listener, the timeout reaper,
+ * the set of transactions alive in this JVM and the thread association. One per manager; no static state.
+ *
+ * <p>Public only because the facade in {@code io.lockstep.tm} builds it; not an API.
+ */
+public final class Engine {
+    final TransactionLog log;
+    final TransactionListener listener;
+    final Gtrid gtrids;
+    final ThreadAssociation association = new ThreadAssociation();
+    final AtomicLong sequence = new AtomicLong();
+    /** Every transaction from begin until it is completely finished, ordered by deadline: the reaper's queue too. */
+    final ConcurrentSkipListSet<GlobalTransaction> alive = new ConcurrentSkipListSet<>();
+    final TimeoutReaper reaper;
+    private final int defaultTimeoutSeconds;
+
+    public Engine(String nodeId, long epochMillis, int defaultTimeoutSeconds, TransactionLog log,
+            TransactionListener listener) {
+        this.log = log;
+        this.listener = listener;
+        this.gtrids = new Gtrid(nodeId, epochMillis);
+        this.defaultTimeoutSeconds = defaultTimeoutSeconds;
+        this.reaper = new TimeoutReaper(this, "lockstep-reaper-" + nodeId);
+    }
+
+    /** Starts the reaper thread. */
+    public void start() {
+        reaper.start();
+    }
+
+    /** Stops the reaper; transactions still alive stay as they are. */
+    public void stop() {
+        reaper.stop();
+    }
+
+    public ThreadAssociation association() {
+        return association;
+    }
+
+    /** Begins a transaction with the calling thread's timeout and associates it with the thread. */
+    public GlobalTransaction begin() {
+        ThreadAssociation.ThreadState state = association.state();
+        int timeout = state.timeoutSeconds > 0 ? state.timeoutSeconds : defaultTimeoutSeconds;
+        GlobalTransaction tx = new GlobalTransaction(this, gtrids.next(), timeout, sequence.incrementAndGet());
+        alive.add(tx);
+        reaper.scheduled(tx);
+        state.tx = tx;
+        listener.stateChanged(tx, tx.gtrid, null, tx.state);
+        return tx;
+    }
+
+    void finished(GlobalTransaction tx) {
+        alive.remove(tx);
+    }
+
+    /** Whether a transaction with this gtrid is still alive in this JVM (recovery must not touch its branches). */
+    public boolean isAlive(String gtrid) {
+        for (GlobalTransaction tx : alive) {
+            if (tx.gtrid.equals(gtrid)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A snapshot of the transactions alive in this JVM, for the admin view. */
+    public List<GlobalTransaction> aliveTransactions() {
+        return new ArrayList<>(alive);
+    }
+
+    /** Casts a Transaction to one of this engine's, or returns null when it belongs to someone else. */
+    public GlobalTransaction own(Transaction tx) {
+        if (tx instanceof GlobalTransaction && ((GlobalTransaction) tx).engine == this) {
+            return (GlobalTransaction) tx;
+        }
+        return null;
+    }
+}
