@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It contributes:
  * <ul>
- *   <li>the {@link TransactionalInterceptor} ({@code @Transactional}, all six {@code TxType}s), enabled at
+ *   <li>the {@link TransactionalInterceptors} ({@code @Transactional}, one per {@code TxType}), enabled at
  *       {@code Interceptor.Priority.PLATFORM_BEFORE + 200};</li>
  *   <li>the {@link TransactionScoped} context;</li>
  *   <li>application-scoped beans of type {@link UserTransaction} (refusing use inside {@code @Transactional}
@@ -90,7 +90,9 @@ public class LockstepExtension implements Extension {
 
     void registerTypes(@Observes BeforeBeanDiscovery event, BeanManager beanManager) {
         event.addAnnotatedType(TransactionBoundary.class, TransactionBoundary.class.getName());
-        event.addAnnotatedType(TransactionalInterceptor.class, TransactionalInterceptor.class.getName());
+        for (Class<?> interceptor : TransactionalInterceptors.ALL) {
+            event.addAnnotatedType(interceptor, interceptor.getName());
+        }
     }
 
     void registerContextAndBeans(@Observes AfterBeanDiscovery event, BeanManager beanManager) {

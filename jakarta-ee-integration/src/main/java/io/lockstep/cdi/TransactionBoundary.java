@@ -15,7 +15,7 @@ import jakarta.transaction.Transactional.TxType;
 import jakarta.transaction.TransactionalException;
 
 /**
- * What {@link TransactionalInterceptor} does around one invocation, per {@link TxType} (Jakarta Transactions 2.0
+ * What the {@link TransactionalInterceptors} do around one invocation, per {@link TxType} (Jakarta Transactions 2.0
  * §3.7):
  * <ul>
  *   <li>{@code REQUIRED}: joins the caller's transaction, or begins one and completes it after the method;</li>
@@ -44,28 +44,32 @@ class TransactionBoundary {
 
     private final TransactionalAttributes attributes = new TransactionalAttributes();
 
-    Object invoke(InvocationContext ctx) throws Exception {
-        Transactional attribute = attributes.of(ctx);
+    /**
+     * Runs {@code ctx} as {@code type} says; {@code type} is the interceptor's, the {@code @Transactional} found for
+     * the invocation supplies the rollback rules.
+     */
+    Object invoke(InvocationContext ctx, TxType type) throws Exception {
+        Transactional attribute = attributes.of(ctx, type);
         TransactionManager tm = extension.transactionManager();
         UserTransactionGuard guard = extension.userTransactionGuard();
-        TxType type = attribute.value();
         switch (type) {
             case REQUIRED:
-                return tm.getTransaction() == null ? inNew(ctx, attribute, tm, guard) : inCallers(ctx, attribute, tm,
-                        guard);
+                return tm.getTransaction() == null
+                        ? inNew(ctx, type, attribute, tm, guard)
+                        : inCallers(ctx, type, attribute, tm, guard);
             case REQUIRES_NEW:
-                return suspended(ctx, attribute, tm, guard, true);
+                return suspended(ctx, type, attribute, tm, guard);
             case MANDATORY:
                 if (tm.getTransaction() == null) {
                     throw new TransactionalException(describe(ctx, type) + " called without a transaction",
                             new TransactionRequiredException("@Transactional(MANDATORY) requires the caller's"
                                     + " transaction; begin one or call from a @Transactional(REQUIRED) method"));
                 }
-                return inCallers(ctx, attribute, tm, guard);
+                return inCallers(ctx, type, attribute, tm, guard);
             case SUPPORTS:
-                return tm.getTransaction() == null ? without(ctx, guard) : inCallers(ctx, attribute, tm, guard);
+                return tm.getTransaction() == null ? without(ctx, guard) : inCallers(ctx, type, attribute, tm, guard);
             case NOT_SUPPORTED:
-                return suspended(ctx, attribute, tm, guard, false);
+                return suspended(ctx, type, attribute, tm, guard);
             case NEVER:
                 Transaction callers = tm.getTransaction();
                 if (callers != null) {
@@ -79,9 +83,9 @@ class TransactionBoundary {
         }
     }
 
-    private Object inCallers(InvocationContext ctx, Transactional attribute, TransactionManager tm,
+    private static Object inCallers(InvocationContext ctx, TxType type, Transactional attribute, TransactionManager tm,
             UserTransactionGuard guard) throws Exception {
-        TxType previous = guard.enter(attribute.value());
+        TxType previous = guard.enter(type);
         try {
             return ctx.proceed();
         } catch (Exception | Error e) {
@@ -94,10 +98,10 @@ class TransactionBoundary {
         }
     }
 
-    private Object inNew(InvocationContext ctx, Transactional attribute, TransactionManager tm,
+    private static Object inNew(InvocationContext ctx, TxType type, Transactional attribute, TransactionManager tm,
             UserTransactionGuard guard) throws Exception {
-        Transaction began = begin(ctx, attribute.value(), tm);
-        TxType previous = guard.enter(attribute.value());
+        Transaction began = begin(ctx, type, tm);
+        TxType previous = guard.enter(type);
         Object result;
         try {
             result = ctx.proceed();
@@ -107,35 +111,36 @@ class TransactionBoundary {
             }
             guard.exit(previous);
             try {
-                complete(ctx, attribute.value(), tm, began);
+                complete(ctx, type, tm, began);
             } catch (TransactionalException completion) {
-                e.addSuppressed(completion.getCause() != null ? completion.getCause() : completion);
+                e.addSuppressed(completion);
             }
             throw e;
         }
         guard.exit(previous);
-        complete(ctx, attribute.value(), tm, began);
+        complete(ctx, type, tm, began);
         return result;
     }
 
-    private Object suspended(InvocationContext ctx, Transactional attribute, TransactionManager tm,
-            UserTransactionGuard guard, boolean newTransaction) throws Exception {
+    /** REQUIRES_NEW and NOT_SUPPORTED: suspend the caller's transaction, run, resume it whatever happened. */
+    private static Object suspended(InvocationContext ctx, TxType type, Transactional attribute,
+            TransactionManager tm, UserTransactionGuard guard) throws Exception {
         Transaction callers = null;
         if (tm.getTransaction() != null) {
             try {
                 callers = tm.suspend();
             } catch (SystemException e) {
-                throw new TransactionalException(describe(ctx, attribute.value())
-                        + ": cannot suspend the caller's transaction", e);
+                throw new TransactionalException(describe(ctx, type) + ": cannot suspend the caller's transaction",
+                        e);
             }
         }
         Object result;
         try {
-            result = newTransaction ? inNew(ctx, attribute, tm, guard) : without(ctx, guard);
+            result = type == TxType.REQUIRES_NEW ? inNew(ctx, type, attribute, tm, guard) : without(ctx, guard);
         } catch (Exception | Error e) {
             if (callers != null) {
                 try {
-                    resume(ctx, attribute.value(), tm, callers);
+                    resume(ctx, type, tm, callers);
                 } catch (TransactionalException resumeFailure) {
                     e.addSuppressed(resumeFailure);
                 }
@@ -143,7 +148,7 @@ class TransactionBoundary {
             throw e;
         }
         if (callers != null) {
-            resume(ctx, attribute.value(), tm, callers);
+            resume(ctx, type, tm, callers);
         }
         return result;
     }

@@ -1,8 +1,10 @@
 package io.lockstep.cdi;
 
 import jakarta.enterprise.inject.Stereotype;
+import jakarta.enterprise.util.AnnotationLiteral;
 import jakarta.interceptor.InvocationContext;
 import jakarta.transaction.Transactional;
+import jakarta.transaction.Transactional.TxType;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.util.HashSet;
@@ -22,19 +24,50 @@ final class TransactionalAttributes {
 
     private final ConcurrentHashMap<Key, Transactional> resolved = new ConcurrentHashMap<>();
 
-    Transactional of(InvocationContext ctx) {
+    /** The governing {@code @Transactional}; defaults of {@code type} when none can be seen. */
+    Transactional of(InvocationContext ctx, TxType type) {
         Transactional binding;
         try {
             binding = ctx.getInterceptorBinding(Transactional.class);
         } catch (UnsupportedOperationException e) {
             binding = null;
         }
-        if (binding != null) {
+        if (binding != null && binding.value() == type) {
             return binding;
         }
         Object target = ctx.getTarget();
         Key key = new Key(ctx.getMethod(), target == null ? ctx.getMethod().getDeclaringClass() : target.getClass());
-        return resolved.computeIfAbsent(key, k -> reflect(k.method(), k.targetClass()));
+        return resolved.computeIfAbsent(key, k -> {
+            Transactional found = reflect(k.method(), k.targetClass());
+            // an extension may have added the binding where reflection cannot see it: the type is the interceptor's
+            return found != null && found.value() == type ? found : new Defaults(type);
+        });
+    }
+
+    /** {@code @Transactional(type)} without rollback rules. */
+    @SuppressWarnings("all")
+    private static final class Defaults extends AnnotationLiteral<Transactional> implements Transactional {
+        private static final long serialVersionUID = 1L;
+        private final TxType type;
+
+        Defaults(TxType type) {
+            this.type = type;
+        }
+
+        @Override
+        public TxType value() {
+            return type;
+        }
+
+        @Override
+        public Class[] rollbackOn() {
+            return new Class[0];
+        }
+
+        @Override
+        public Class[] dontRollbackOn() {
+            return new Class[0];
+        }
     }
 
     private static Transactional reflect(Method method, Class<?> targetClass) {
@@ -52,8 +85,7 @@ final class TransactionalAttributes {
                 return viaStereotype;
             }
         }
-        throw new IllegalStateException("no @Transactional found for " + method + " on " + targetClass.getName()
-                + ", although the Lockstep transactional interceptor was bound to it");
+        return null;
     }
 
     private static Transactional fromStereotypes(Annotation[] annotations, Set<Class<?>> seen) {
