@@ -113,31 +113,36 @@ final class TxBeans {
         }
     }
 
-    /** Each method throws what it is given, under different rollback rules. */
+    /** Each method runs {@code first}, then throws {@code t}, under different rollback rules. */
     @ApplicationScoped
     static class ExceptionRules {
         @Transactional
-        public void defaults(Throwable t) throws Exception {
+        public void defaults(Callable<?> first, Throwable t) throws Exception {
+            first.call();
             throwIt(t);
         }
 
         @Transactional(rollbackOn = IOException.class)
-        public void rollbackOnIo(Throwable t) throws Exception {
+        public void rollbackOnIo(Callable<?> first, Throwable t) throws Exception {
+            first.call();
             throwIt(t);
         }
 
         @Transactional(dontRollbackOn = IllegalArgumentException.class)
-        public void dontRollbackOnIllegalArgument(Throwable t) throws Exception {
+        public void dontRollbackOnIllegalArgument(Callable<?> first, Throwable t) throws Exception {
+            first.call();
             throwIt(t);
         }
 
         @Transactional(rollbackOn = IOException.class, dontRollbackOn = FileNotFoundException.class)
-        public void rollbackOnIoButNotFileNotFound(Throwable t) throws Exception {
+        public void rollbackOnIoButNotFileNotFound(Callable<?> first, Throwable t) throws Exception {
+            first.call();
             throwIt(t);
         }
 
         @Transactional(rollbackOn = IllegalStateException.class, dontRollbackOn = IllegalStateException.class)
-        public void sameClassInBoth(Throwable t) throws Exception {
+        public void sameClassInBoth(Callable<?> first, Throwable t) throws Exception {
+            first.call();
             throwIt(t);
         }
 
