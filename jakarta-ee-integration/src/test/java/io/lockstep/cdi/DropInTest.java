@@ -1,0 +1,96 @@
+package io.lockstep.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lockstep.tm.LockstepTransactionManager;
+import jakarta.enterprise.inject.spi.DeploymentException;
+import jakarta.transaction.Status;
+import jakarta.transaction.TransactionManager;
+import java.nio.file.Path;
+import org.jboss.weld.environment.se.Weld;
+import org.jboss.weld.environment.se.WeldContainer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The jar dropped into a CDI application: plain Weld SE with bean discovery, no test harness, so the extension comes
+ * from {@code META-INF/services} and the configuration from {@code lockstep.properties} (test resources) and system
+ * properties.
+ */
+class DropInTest {
+
+    private static final String NODE_ID = "lockstep.nodeId";
+    private static final String DEFAULT_TIMEOUT = "lockstep.defaultTimeout";
+
+    @AfterEach
+    void clearSystemProperties() {
+        System.clearProperty(NODE_ID);
+        System.clearProperty(DEFAULT_TIMEOUT);
+    }
+
+    private static WeldContainer discover() {
+        return new Weld().initialize();
+    }
+
+    @Test
+    void extensionFromServiceFileStartsManagerConfiguredByLockstepProperties() {
+        try (WeldContainer container = discover()) {
+            LockstepTransactionManager tm = container.select(LockstepTransactionManager.class).get();
+            assertThat(tm.config().nodeId()).isEqualTo("cdi-dropin");
+            assertThat(tm.config().logDirectory()).isEqualTo(Path.of("target/lockstep-cdi-log").toAbsolutePath());
+            assertThat(tm.config().defaultTimeout()).hasSeconds(30);
+        }
+    }
+
+    @Test
+    void discoveredBeansAreIntercepted() throws Exception {
+        try (WeldContainer container = discover()) {
+            TransactionManager tm = container.select(TransactionManager.class).get();
+            TxBeans.Required required = container.select(TxBeans.Required.class).get();
+            assertThat(required.call(tm::getStatus)).isEqualTo(Status.STATUS_ACTIVE);
+            assertThat(tm.getStatus()).isEqualTo(Status.STATUS_NO_TRANSACTION);
+        }
+    }
+
+    @Test
+    void systemPropertiesOverrideLockstepProperties() {
+        System.setProperty(NODE_ID, "from-system");
+        try (WeldContainer container = discover()) {
+            assertThat(container.select(LockstepTransactionManager.class).get().config().nodeId())
+                    .isEqualTo("from-system");
+        }
+    }
+
+    @Test
+    void managerIsClosedWhenContainerShutsDown() {
+        LockstepTransactionManager tm;
+        try (WeldContainer container = discover()) {
+            tm = container.select(LockstepTransactionManager.class).get();
+        }
+        assertThatThrownBy(tm::begin).isExactlyInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is closed");
+    }
+
+    @Test
+    void invalidConfigurationFailsDeploymentNamingKeyAndValue() {
+        System.setProperty(DEFAULT_TIMEOUT, "0");
+        assertThatThrownBy(DropInTest::discover).isInstanceOf(DeploymentException.class)
+                .hasMessageContaining("lockstep.defaultTimeout")
+                .hasMessageContaining("\"PT0S\"");
+    }
+
+    @Test
+    void eachContainerHasItsOwnManager() throws Exception {
+        try (WeldContainer dropIn = discover();
+                WeldContainer other = TestContainers.weld().containerId("other").initialize()) {
+            LockstepTransactionManager first = dropIn.select(LockstepTransactionManager.class).get();
+            LockstepTransactionManager second = other.select(LockstepTransactionManager.class).get();
+            assertThat(first).isNotSameAs(second);
+            assertThat(second.config().nodeId()).isEqualTo("cdi-test");
+            first.begin();
+            assertThat(second.getStatus()).isEqualTo(Status.STATUS_NO_TRANSACTION);
+            first.rollback();
+        }
+    }
+}
