@@ -2,6 +2,7 @@ package io.lockstep.cdi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import jakarta.enterprise.context.ContextNotActiveException;
 import jakarta.enterprise.inject.spi.BeanManager;
@@ -10,6 +11,7 @@ import jakarta.transaction.Status;
 import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionManager;
 import jakarta.transaction.TransactionScoped;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jboss.weld.junit5.EnableWeld;
@@ -168,5 +170,21 @@ class TransactionScopedContextTest {
         tm.commit();
         assertThat(journal.initialized()).isEmpty();
         assertThat(journal.destroyed()).isEmpty();
+    }
+
+    @Test
+    void instanceIsDestroyedWhenTheReaperRollsBackATimedOutTransaction() throws Exception {
+        tm.setTransactionTimeout(1);
+        try {
+            tm.begin();
+        } finally {
+            tm.setTransactionTimeout(0);
+        }
+        Transaction tx = tm.getTransaction();
+        int id = counter.id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> journal.destroyedIds().contains(id));
+        assertThat(tx.getStatus()).isEqualTo(Status.STATUS_ROLLEDBACK);
+        assertThat(journal.destroyed()).containsExactly(tx);
+        tm.rollback();
     }
 }

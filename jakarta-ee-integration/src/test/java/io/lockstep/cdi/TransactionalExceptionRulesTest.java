@@ -2,16 +2,19 @@ package io.lockstep.cdi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import jakarta.inject.Inject;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
+import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.TransactionalException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.jboss.weld.junit5.EnableWeld;
 import org.jboss.weld.junit5.WeldInitiator;
@@ -214,5 +217,22 @@ class TransactionalExceptionRulesTest {
         })).isSameAs(thrown);
         assertThat(thrown.getSuppressed()).singleElement().isExactlyInstanceOf(TransactionalException.class)
                 .extracting(Throwable::getCause).isExactlyInstanceOf(RollbackException.class);
+    }
+
+    @Test
+    void transactionTimedOutDuringMethodThrowsTransactionalExceptionCausedByRollbackException() throws Exception {
+        tm.setTransactionTimeout(1);
+        try {
+            assertThatThrownBy(() -> required.call(() -> {
+                Transaction tx = tm.getTransaction();
+                await().atMost(Duration.ofSeconds(10)).until(() -> tx.getStatus() == Status.STATUS_ROLLEDBACK);
+                return "returned after the reaper rolled back";
+            })).isExactlyInstanceOf(TransactionalException.class)
+                    .hasCauseExactlyInstanceOf(RollbackException.class)
+                    .hasMessageContaining("timed out");
+        } finally {
+            tm.setTransactionTimeout(0);
+        }
+        assertThat(tm.getStatus()).isEqualTo(Status.STATUS_NO_TRANSACTION);
     }
 }
