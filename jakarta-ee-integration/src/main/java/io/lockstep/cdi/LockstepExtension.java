@@ -74,7 +74,7 @@ public class LockstepExtension implements Extension {
     private final UserTransactionGuard guard = new UserTransactionGuard();
     private volatile Running running;
 
-    /** Used by the container (service loader): configuration from {@value #PROPERTIES_RESOURCE} and system properties. */
+    /** For the container's service loader: configuration from {@value #PROPERTIES_RESOURCE} and system properties. */
     public LockstepExtension() {
         this(builder -> { });
     }

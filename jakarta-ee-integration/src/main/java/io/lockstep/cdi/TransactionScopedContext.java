@@ -78,9 +78,12 @@ final class TransactionScopedContext implements AlterableContext {
 
     @Override
     public <T> T get(Contextual<T> contextual, CreationalContext<T> creationalContext) {
+        if (creationalContext == null) {
+            return get(contextual);
+        }
         Store store = store(true);
         T existing = store.find(contextual);
-        if (existing != null || creationalContext == null) {
+        if (existing != null) {
             return existing;
         }
         T created = contextual.create(creationalContext);
@@ -89,7 +92,8 @@ final class TransactionScopedContext implements AlterableContext {
 
     @Override
     public <T> T get(Contextual<T> contextual) {
-        return get(contextual, null);
+        Store store = store(false);
+        return store == null ? null : store.find(contextual);
     }
 
     @Override

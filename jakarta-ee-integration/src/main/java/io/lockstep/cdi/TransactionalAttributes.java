@@ -45,7 +45,6 @@ final class TransactionalAttributes {
     }
 
     /** {@code @Transactional(type)} without rollback rules. */
-    @SuppressWarnings("all")
     private static final class Defaults extends AnnotationLiteral<Transactional> implements Transactional {
         private static final long serialVersionUID = 1L;
         private final TxType type;
@@ -60,13 +59,13 @@ final class TransactionalAttributes {
         }
 
         @Override
-        public Class[] rollbackOn() {
-            return new Class[0];
+        public Class<?>[] rollbackOn() {
+            return new Class<?>[0];
         }
 
         @Override
-        public Class[] dontRollbackOn() {
-            return new Class[0];
+        public Class<?>[] dontRollbackOn() {
+            return new Class<?>[0];
         }
     }
 

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lockstep.tm.LockstepTransactionManager;
+import jakarta.enterprise.context.SessionScoped;
 import jakarta.enterprise.inject.spi.DeploymentException;
 import jakarta.transaction.Status;
 import jakarta.transaction.TransactionManager;
+import jakarta.transaction.Transactional;
+import java.io.Serializable;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.jboss.weld.context.bound.BoundSessionContext;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
 import org.junit.jupiter.api.AfterEach;
@@ -91,6 +97,35 @@ class DropInTest {
             first.begin();
             assertThat(second.getStatus()).isEqualTo(Status.STATUS_NO_TRANSACTION);
             first.rollback();
+        }
+    }
+
+    /** A passivating bean may only use passivation-capable interceptors; Weld refuses the deployment otherwise. */
+    @SessionScoped
+    @Transactional
+    static class Cart implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        public int status(TransactionManager tm) throws Exception {
+            return tm.getStatus();
+        }
+    }
+
+    @Test
+    void passivatingBeanMayBeTransactional() throws Exception {
+        try (WeldContainer container = TestContainers.weld(Cart.class).initialize()) {
+            BoundSessionContext session = container.select(BoundSessionContext.class).get();
+            Map<String, Object> storage = new HashMap<>();
+            session.associate(storage);
+            session.activate();
+            try {
+                TransactionManager tm = container.select(TransactionManager.class).get();
+                assertThat(container.select(Cart.class).get().status(tm)).isEqualTo(Status.STATUS_ACTIVE);
+            } finally {
+                session.invalidate();
+                session.deactivate();
+                session.dissociate(storage);
+            }
         }
     }
 }

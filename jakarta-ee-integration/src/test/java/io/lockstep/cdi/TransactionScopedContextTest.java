@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import jakarta.enterprise.context.ContextNotActiveException;
+import jakarta.enterprise.context.spi.AlterableContext;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 import jakarta.transaction.Status;
@@ -186,5 +187,18 @@ class TransactionScopedContextTest {
         assertThat(tx.getStatus()).isEqualTo(Status.STATUS_ROLLEDBACK);
         assertThat(journal.destroyed()).containsExactly(tx);
         tm.rollback();
+    }
+
+    @Test
+    void destroyingAnInstanceThroughTheContextRunsPreDestroyAndTheNextUseCreatesANewOne() throws Exception {
+        tm.begin();
+        int first = counter.id();
+        AlterableContext context = (AlterableContext) beanManager.getContext(TransactionScoped.class);
+        context.destroy(beanManager.resolve(beanManager.getBeans(ScopedBeans.Counter.class)));
+        assertThat(journal.destroyedIds()).containsExactly(first);
+        int second = counter.id();
+        assertThat(second).isNotEqualTo(first);
+        tm.commit();
+        assertThat(journal.destroyedIds()).containsExactly(first, second);
     }
 }

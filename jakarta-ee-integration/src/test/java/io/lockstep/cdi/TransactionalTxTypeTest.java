@@ -88,7 +88,7 @@ class TransactionalTxTypeTest {
             return tm.getTransaction();
         });
         assertThat(inside).isNotNull().isNotSameAs(callers);
-        assertThat(innerOutcome.committed()).as("the inner transaction is committed before the caller resumes").isTrue();
+        assertThat(innerOutcome.committed()).as("the inner transaction commits before the caller resumes").isTrue();
         assertThat(tm.getTransaction()).isSameAs(callers);
         assertThat(callers.getStatus()).isEqualTo(Status.STATUS_ACTIVE);
         tm.commit();
