@@ -1,11 +1,14 @@
 package io.lockstep.tm.tx;
 
 import io.lockstep.tm.TransactionListener;
+import io.lockstep.tm.TransactionCounters;
 import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.xa.Gtrid;
 import jakarta.transaction.Transaction;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,6 +27,7 @@ public final class Engine {
     /** Every transaction from begin until it is completely finished, ordered by deadline: the reaper's queue too. */
     final ConcurrentSkipListSet<GlobalTransaction> alive = new ConcurrentSkipListSet<>();
     final TimeoutReaper reaper;
+    final TransactionCounters counters = new TransactionCounters();
     private final int defaultTimeoutSeconds;
 
     public Engine(String nodeId, long epochMillis, int defaultTimeoutSeconds, TransactionLog log,
@@ -45,6 +49,11 @@ public final class Engine {
         reaper.stop();
     }
 
+    /** Counters of this engine's transactions. */
+    public TransactionCounters counters() {
+        return counters;
+    }
+
     public ThreadAssociation association() {
         return association;
     }
@@ -55,6 +64,7 @@ public final class Engine {
         int timeout = state.timeoutSeconds > 0 ? state.timeoutSeconds : defaultTimeoutSeconds;
         GlobalTransaction tx = new GlobalTransaction(this, gtrids.next(), timeout, sequence.incrementAndGet());
         alive.add(tx);
+        counters.onBegin();
         reaper.scheduled(tx);
         state.tx = tx;
         listener.stateChanged(tx, tx.gtrid, null, tx.state);
@@ -65,14 +75,13 @@ public final class Engine {
         alive.remove(tx);
     }
 
-    /** Whether a transaction with this gtrid is still alive in this JVM (recovery must not touch its branches). */
-    public boolean isAlive(String gtrid) {
+    /** The gtrids of the transactions alive in this JVM now (recovery must not touch their branches). */
+    public Set<String> aliveGtrids() {
+        Set<String> gtrids = new HashSet<>();
         for (GlobalTransaction tx : alive) {
-            if (tx.gtrid.equals(gtrid)) {
-                return true;
-            }
+            gtrids.add(tx.gtrid);
         }
-        return false;
+        return gtrids;
     }
 
     /** A snapshot of the transactions alive in this JVM, for the admin view. */
