@@ -68,6 +68,14 @@ class JdbcApplicationTest {
     @BeforeAll
     static void createTables() throws SQLException {
         try (Connection pg = Databases.plainPg(); Statement st = pg.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SHOW max_prepared_transactions")) {
+                rs.next();
+                if (rs.getInt(1) == 0) {
+                    throw new AssertionError("PostgreSQL at " + Databases.PG_URL + " has max_prepared_transactions=0,"
+                            + " so it cannot prepare XA branches; run bin/test (which sets it to 64) or ALTER SYSTEM"
+                            + " SET max_prepared_transactions = 64 and restart the server");
+                }
+            }
             st.execute("CREATE TABLE IF NOT EXISTS lockstep_cdi_orders (id VARCHAR(64) PRIMARY KEY, amount INT)");
             st.execute("DELETE FROM lockstep_cdi_orders");
         }
