@@ -66,6 +66,13 @@ final class ScopedBeans {
             return destroyed;
         }
 
+        /** Forgets everything: a test harness may keep one container for several tests. */
+        void clear() {
+            destroyedIds.clear();
+            initialized.clear();
+            destroyed.clear();
+        }
+
         void recordDestroyed(int id) {
             destroyedIds.add(id);
         }

@@ -15,18 +15,20 @@ import jakarta.transaction.TransactionScoped;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.jboss.weld.junit5.EnableWeld;
-import org.jboss.weld.junit5.WeldInitiator;
-import org.jboss.weld.junit5.WeldSetup;
 import org.junit.jupiter.api.Test;
 
-/** {@code @TransactionScoped}: active only with a transaction, one instance per transaction, destroyed after it. */
-@EnableWeld
-class TransactionScopedContextTest {
+/**
+ * {@code @TransactionScoped}: active only with a transaction, one instance per transaction, destroyed after it.
+ *
+ * <p>Tests start by clearing the application-scoped journal: Arquillian keeps one container per class and, with the
+ * embedded (local) container, does not run {@code @BeforeEach} methods.
+ */
+abstract class TransactionScopedContextContract {
 
-    @WeldSetup
-    WeldInitiator weld = WeldInitiator.from(TestContainers.weld(ScopedBeans.Counter.class, ScopedBeans.Journal.class,
-            TxBeans.Required.class)).build();
+    /** The beans these rules need; each harness deploys exactly these. */
+    static final Class<?>[] BEANS = {
+            ScopedBeans.Counter.class, ScopedBeans.Journal.class, TxBeans.Required.class
+    };
 
     @Inject
     TransactionManager tm;
@@ -84,6 +86,7 @@ class TransactionScopedContextTest {
 
     @Test
     void instanceIsDestroyedAfterCommitWithPreDestroy() throws Exception {
+        journal.clear(); // one container may serve several tests (Arquillian runs no @BeforeEach here)
         tm.begin();
         int id = counter.id();
         assertThat(journal.destroyedIds()).doesNotContain(id);
@@ -93,6 +96,7 @@ class TransactionScopedContextTest {
 
     @Test
     void instanceIsDestroyedAfterRollbackWithPreDestroy() throws Exception {
+        journal.clear(); // one container may serve several tests (Arquillian runs no @BeforeEach here)
         tm.begin();
         int id = counter.id();
         tm.rollback();
@@ -101,12 +105,14 @@ class TransactionScopedContextTest {
 
     @Test
     void instanceIsDestroyedWhenInterceptorCompletesItsTransaction() throws Exception {
+        journal.clear(); // one container may serve several tests (Arquillian runs no @BeforeEach here)
         int id = required.call(counter::id);
         assertThat(journal.destroyedIds()).containsExactly(id);
     }
 
     @Test
     void suspendedTransactionKeepsItsInstanceAcrossAnotherTransaction() throws Exception {
+        journal.clear(); // one container may serve several tests (Arquillian runs no @BeforeEach here)
         tm.begin();
         int outer = counter.id();
         Transaction suspended = tm.suspend();
@@ -145,6 +151,7 @@ class TransactionScopedContextTest {
 
     @Test
     void initializedEventFiresOnFirstUseInTransactionWithTransactionPayload() throws Exception {
+        journal.clear(); // one container may serve several tests (Arquillian runs no @BeforeEach here)
         tm.begin();
         Transaction tx = tm.getTransaction();
         assertThat(journal.initialized()).isEmpty();
@@ -156,6 +163,7 @@ class TransactionScopedContextTest {
 
     @Test
     void destroyedEventFiresAfterCompletionWithTransactionPayload() throws Exception {
+        journal.clear(); // one container may serve several tests (Arquillian runs no @BeforeEach here)
         tm.begin();
         Transaction tx = tm.getTransaction();
         counter.id();
@@ -167,6 +175,7 @@ class TransactionScopedContextTest {
 
     @Test
     void transactionWithoutScopedBeansFiresNoContextEvents() throws Exception {
+        journal.clear(); // one container may serve several tests (Arquillian runs no @BeforeEach here)
         tm.begin();
         tm.commit();
         assertThat(journal.initialized()).isEmpty();
@@ -175,6 +184,7 @@ class TransactionScopedContextTest {
 
     @Test
     void instanceIsDestroyedWhenTheReaperRollsBackATimedOutTransaction() throws Exception {
+        journal.clear(); // one container may serve several tests (Arquillian runs no @BeforeEach here)
         tm.setTransactionTimeout(1);
         try {
             tm.begin();
@@ -191,6 +201,7 @@ class TransactionScopedContextTest {
 
     @Test
     void destroyingAnInstanceThroughTheContextRunsPreDestroyAndTheNextUseCreatesANewOne() throws Exception {
+        journal.clear(); // one container may serve several tests (Arquillian runs no @BeforeEach here)
         tm.begin();
         int first = counter.id();
         AlterableContext context = (AlterableContext) beanManager.getContext(TransactionScoped.class);

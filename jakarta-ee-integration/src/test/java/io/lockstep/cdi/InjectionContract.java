@@ -18,17 +18,15 @@ import jakarta.transaction.TransactionScoped;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.UserTransaction;
 import java.lang.annotation.Annotation;
-import org.jboss.weld.junit5.EnableWeld;
-import org.jboss.weld.junit5.WeldInitiator;
-import org.jboss.weld.junit5.WeldSetup;
 import org.junit.jupiter.api.Test;
 
 /** The beans the extension contributes, their scopes, and lifecycle callbacks left alone by the interceptors. */
-@EnableWeld
-class InjectionTest {
+abstract class InjectionContract {
 
-    @WeldSetup
-    WeldInitiator weld = WeldInitiator.from(TestContainers.weld(TxBeans.WithLifecycle.class)).build();
+    /** The beans these rules need; each harness deploys exactly these. */
+    static final Class<?>[] BEANS = {
+            TxBeans.WithLifecycle.class
+    };
 
     @Inject
     BeanManager beanManager;
@@ -60,7 +58,6 @@ class InjectionTest {
     @Test
     void lockstepManagerIsASingletonAndServesTheInjectedInterfaces() throws Exception {
         assertThat(scopeOf(LockstepTransactionManager.class)).isEqualTo(Singleton.class);
-        assertThat(lockstep.config().nodeId()).isEqualTo("cdi-test");
         ut.begin();
         assertThat(lockstep.getTransaction()).isNotNull().isSameAs(tm.getTransaction());
         assertThat(tsr.getTransactionKey()).isEqualTo(lockstep.getTransactionKey());

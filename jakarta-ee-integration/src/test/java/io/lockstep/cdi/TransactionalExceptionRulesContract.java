@@ -16,9 +16,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import org.jboss.weld.junit5.EnableWeld;
-import org.jboss.weld.junit5.WeldInitiator;
-import org.jboss.weld.junit5.WeldSetup;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,12 +23,12 @@ import org.junit.jupiter.api.Test;
  * {@code rollbackOn} and {@code dontRollbackOn} (subclasses included), {@code dontRollbackOn} winning. Each rule is
  * checked on a transaction the interceptor began (outcome seen by a synchronization) and on the caller's (status).
  */
-@EnableWeld
-class TransactionalExceptionRulesTest {
+abstract class TransactionalExceptionRulesContract {
 
-    @WeldSetup
-    WeldInitiator weld = WeldInitiator.from(TestContainers.weld(TxBeans.ExceptionRules.class, TxBeans.Required.class))
-            .build();
+    /** The beans these rules need; each harness deploys exactly these. */
+    static final Class<?>[] BEANS = {
+            TxBeans.ExceptionRules.class, TxBeans.Required.class
+    };
 
     @Inject
     TransactionManager tm;

@@ -12,20 +12,18 @@ import jakarta.transaction.TransactionRequiredException;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.TransactionalException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jboss.weld.junit5.EnableWeld;
-import org.jboss.weld.junit5.WeldInitiator;
-import org.jboss.weld.junit5.WeldSetup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Jakarta Transactions 2.0 §3.7: what each TxType does with and without the caller's transaction. */
-@EnableWeld
-class TransactionalTxTypeTest {
+abstract class TransactionalTxTypeContract {
 
-    @WeldSetup
-    WeldInitiator weld = WeldInitiator.from(TestContainers.weld(TxBeans.Required.class, TxBeans.RequiresNew.class,
-            TxBeans.Mandatory.class, TxBeans.Supports.class, TxBeans.NotSupported.class, TxBeans.Never.class,
-            TxBeans.MethodOverridesClass.class, TxBeans.MethodOnly.class, TxBeans.StereotypedService.class)).build();
+    /** The beans these rules need; each harness deploys exactly these. */
+    static final Class<?>[] BEANS = {
+            TxBeans.Required.class, TxBeans.RequiresNew.class, TxBeans.Mandatory.class, TxBeans.Supports.class,
+            TxBeans.NotSupported.class, TxBeans.Never.class, TxBeans.MethodOverridesClass.class,
+            TxBeans.MethodOnly.class, TxBeans.StereotypedService.class
+    };
 
     @Inject
     TransactionManager tm;

@@ -8,9 +8,6 @@ import jakarta.transaction.Status;
 import jakarta.transaction.TransactionManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.UserTransaction;
-import org.jboss.weld.junit5.EnableWeld;
-import org.jboss.weld.junit5.WeldInitiator;
-import org.jboss.weld.junit5.WeldSetup;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,13 +15,13 @@ import org.junit.jupiter.api.Test;
  * {@link IllegalStateException}, except under {@code NOT_SUPPORTED}, {@code NEVER} and {@code SUPPORTS} without a
  * transaction; the {@code TransactionSynchronizationRegistry} stays usable everywhere.
  */
-@EnableWeld
-class UserTransactionRulesTest {
+abstract class UserTransactionRulesContract {
 
-    @WeldSetup
-    WeldInitiator weld = WeldInitiator.from(TestContainers.weld(TxBeans.Required.class, TxBeans.RequiresNew.class,
-            TxBeans.Mandatory.class, TxBeans.Supports.class, TxBeans.NotSupported.class, TxBeans.Never.class))
-            .build();
+    /** The beans these rules need; each harness deploys exactly these. */
+    static final Class<?>[] BEANS = {
+            TxBeans.Required.class, TxBeans.RequiresNew.class, TxBeans.Mandatory.class, TxBeans.Supports.class,
+            TxBeans.NotSupported.class, TxBeans.Never.class
+    };
 
     @Inject
     UserTransaction ut;
