@@ -88,7 +88,7 @@ public class LockstepExtension implements Extension {
         this.customizer = Objects.requireNonNull(customizer, "customizer");
     }
 
-    void registerTypes(@Observes BeforeBeanDiscovery event, BeanManager beanManager) {
+    void registerTypes(@Observes BeforeBeanDiscovery event) {
         event.addAnnotatedType(TransactionBoundary.class, TransactionBoundary.class.getName());
         for (Class<?> interceptor : TransactionalInterceptors.ALL) {
             event.addAnnotatedType(interceptor, interceptor.getName());
