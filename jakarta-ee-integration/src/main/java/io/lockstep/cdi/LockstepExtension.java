@@ -5,6 +5,7 @@ import io.lockstep.tm.LockstepBuilder;
 import io.lockstep.tm.LockstepTransactionManager;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
 import jakarta.enterprise.inject.spi.AfterDeploymentValidation;
@@ -52,10 +53,12 @@ import org.slf4j.LoggerFactory;
  *       usual case in Java SE) a DEBUG line, and the application carries on.</li>
  * </ul>
  *
- * <p>Lifecycle: the manager is built in {@code AfterDeploymentValidation} (before other observers of it) from the
- * class-path resource {@value #PROPERTIES_RESOURCE} (if present) and system properties, which win; an invalid
- * configuration becomes a deployment problem naming the key. It is closed in {@code BeforeShutdown}. One manager
- * per container; two containers in one JVM need different {@code lockstep.logDirectory} values.
+ * <p>Lifecycle: the configuration is read and validated in {@code AfterDeploymentValidation} from the class-path
+ * resource {@value #PROPERTIES_RESOURCE} (if present) and system properties, which win; an invalid value becomes a
+ * deployment problem naming the key. The manager starts when the application context is initialized
+ * ({@code @Initialized(ApplicationScoped.class)}, fired only after a successful deployment; this observer runs before
+ * the application's) and is closed in {@code BeforeShutdown}. One manager per container; two containers in one JVM
+ * need different {@code lockstep.logDirectory} values.
  *
  * <p>Thread-safe once the container is running.
  */
@@ -72,6 +75,8 @@ public class LockstepExtension implements Extension {
 
     private final Consumer<LockstepBuilder> customizer;
     private final UserTransactionGuard guard = new UserTransactionGuard();
+    /** Set by a successful deployment validation; read when the application context starts. */
+    private volatile LockstepBuilder configured;
     private volatile Running running;
 
     /** For the container's service loader: configuration from {@value #PROPERTIES_RESOURCE} and system properties. */
@@ -124,16 +129,35 @@ public class LockstepExtension implements Extension {
                 .createWith(cc -> require().tm().getTransaction());
     }
 
-    void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) AfterDeploymentValidation event) {
-        LockstepTransactionManager tm;
+    void validate(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) AfterDeploymentValidation event) {
         try {
             LockstepBuilder builder = Lockstep.builder().properties(loadProperties());
             customizer.accept(builder);
+            configured = builder;
+        } catch (RuntimeException e) {
+            event.addDeploymentProblem(new IllegalStateException("Lockstep CDI extension: invalid configuration: "
+                    + e.getMessage(), e));
+        }
+    }
+
+    /**
+     * Starts the manager once the deployment has succeeded: CDI fires this event only then (a deployment problem
+     * found by any extension after our validation aborts the container without {@code BeforeShutdown}, which would
+     * leave a started manager and its log lock behind). First among the observers of the event, so application
+     * startup observers find the manager running.
+     */
+    void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) @Initialized(ApplicationScoped.class)
+            Object event) {
+        LockstepBuilder builder = configured;
+        if (builder == null || running != null) {
+            return;
+        }
+        LockstepTransactionManager tm;
+        try {
             tm = builder.build();
         } catch (RuntimeException e) {
-            event.addDeploymentProblem(new IllegalStateException("Lockstep CDI extension: cannot start the"
-                    + " transaction manager: " + e.getMessage(), e));
-            return;
+            throw new IllegalStateException("Lockstep CDI extension: cannot start the transaction manager: "
+                    + e.getMessage(), e);
         }
         UserTransaction userTransaction = new GuardedUserTransaction(tm, guard);
         running = new Running(tm, userTransaction, bindJndi(tm, userTransaction));

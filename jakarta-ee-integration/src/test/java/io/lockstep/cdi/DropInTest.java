@@ -4,8 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lockstep.tm.LockstepTransactionManager;
+import io.lockstep.tm.log.InMemoryLog;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.context.SessionScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.spi.AfterDeploymentValidation;
 import jakarta.enterprise.inject.spi.DeploymentException;
+import jakarta.enterprise.inject.spi.Extension;
+import jakarta.interceptor.Interceptor;
 import jakarta.transaction.Status;
 import jakarta.transaction.TransactionManager;
 import jakarta.transaction.Transactional;
@@ -16,6 +24,7 @@ import java.util.Map;
 import org.jboss.weld.context.bound.BoundSessionContext;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
+import org.jboss.weld.junit5.WeldInitiator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +135,42 @@ class DropInTest {
                 session.deactivate();
                 session.dissociate(storage);
             }
+        }
+    }
+
+    /** Fails the deployment after Lockstep has started, as a later extension or validation might. */
+    public static class FailingLate implements Extension {
+        void fail(@Observes @Priority(Interceptor.Priority.PLATFORM_AFTER) AfterDeploymentValidation event) {
+            event.addDeploymentProblem(new IllegalStateException("a later deployment problem"));
+        }
+    }
+
+    @Test
+    void managerIsClosedWhenALaterDeploymentProblemAbortsTheContainer() {
+        LockstepExtension extension = new LockstepExtension(b -> b.nodeId("cdi-aborted")
+                .transactionLog(new InMemoryLog()));
+        assertThatThrownBy(() -> WeldInitiator.createWeld().addExtension(extension).addExtension(new FailingLate())
+                .initialize()).isInstanceOf(DeploymentException.class).hasMessageContaining("a later deployment problem");
+        assertThatThrownBy(extension::transactionManager).isExactlyInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not running");
+    }
+
+    /** Application startup code: runs a transaction as soon as the application context is initialized. */
+    @ApplicationScoped
+    static class StartupWork {
+        static volatile int statusSeenAtStartup = -1;
+
+        void onStart(@Observes @Initialized(ApplicationScoped.class) Object event, TxBeans.Required required,
+                TransactionManager tm) throws Exception {
+            statusSeenAtStartup = required.call(tm::getStatus);
+        }
+    }
+
+    @Test
+    void applicationStartupObserversFindTheManagerRunning() {
+        StartupWork.statusSeenAtStartup = -1;
+        try (WeldContainer container = TestContainers.weld(StartupWork.class, TxBeans.Required.class).initialize()) {
+            assertThat(StartupWork.statusSeenAtStartup).isEqualTo(Status.STATUS_ACTIVE);
         }
     }
 }
