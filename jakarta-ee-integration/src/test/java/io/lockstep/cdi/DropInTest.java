@@ -42,6 +42,7 @@ class DropInTest {
     void clearSystemProperties() {
         System.clearProperty(NODE_ID);
         System.clearProperty(DEFAULT_TIMEOUT);
+        System.clearProperty("lockstep.logDirectory");
     }
 
     private static WeldContainer discover() {
@@ -71,6 +72,8 @@ class DropInTest {
     @Test
     void systemPropertiesOverrideLockstepProperties() {
         System.setProperty(NODE_ID, "from-system");
+        // A log directory belongs to one node id (the log refuses another), so this node gets its own.
+        System.setProperty("lockstep.logDirectory", "target/lockstep-cdi-log-from-system");
         try (WeldContainer container = discover()) {
             assertThat(container.select(LockstepTransactionManager.class).get().config().nodeId())
                     .isEqualTo("from-system");
