@@ -101,7 +101,19 @@ final class Segment {
      *                                 is damaged ({@link BadHeader})
      */
     static Segment open(Path path) throws IOException, TransactionLogException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return open(path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE));
+    }
+
+    /** As {@link #open(Path)}, for reading only (log dump); I/O problems become {@link TransactionLogException}. */
+    static Segment openReadOnly(Path path) throws TransactionLogException {
+        try {
+            return open(path, FileChannel.open(path, StandardOpenOption.READ));
+        } catch (IOException e) {
+            throw new TransactionLogException(path + ": cannot read: " + e, e);
+        }
+    }
+
+    private static Segment open(Path path, FileChannel ch) throws IOException, TransactionLogException {
         try {
             ByteBuffer b = ByteBuffer.allocate(HEADER);
             while (b.hasRemaining() && ch.read(b, b.position()) > 0) {

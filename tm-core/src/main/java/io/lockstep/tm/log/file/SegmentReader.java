@@ -24,16 +24,36 @@ import org.slf4j.LoggerFactory;
 final class SegmentReader {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentReader.class);
 
+    /** Receives what a segment holds. */
+    interface Sink {
+        void record(LogRecord record, long offset);
+
+        /** A damaged or torn region; only called in read-only mode (otherwise damage is handled or refused). */
+        default void damaged(long offset, String what) {
+        }
+    }
+
     private final RecordCodec codec;
     private final boolean ignoreCorruption;
+    private final boolean readOnly;
 
     SegmentReader(RecordCodec codec, boolean ignoreCorruption) {
+        this(codec, ignoreCorruption, false);
+    }
+
+    /** In read-only mode (log dump) nothing is written and damage is reported to the sink, never refused. */
+    SegmentReader(RecordCodec codec, boolean ignoreCorruption, boolean readOnly) {
         this.codec = codec;
-        this.ignoreCorruption = ignoreCorruption;
+        this.ignoreCorruption = ignoreCorruption || readOnly;
+        this.readOnly = readOnly;
     }
 
     /** Reads every good record into {@code sink}; returns the offset where the next record will be written. */
     long read(Segment s, boolean last, Consumer<LogRecord> sink) throws IOException, TransactionLogException {
+        return read(s, last, (r, offset) -> sink.accept(r));
+    }
+
+    long read(Segment s, boolean last, Sink sink) throws IOException, TransactionLogException {
         int size = (int) Math.min(s.size(), Integer.MAX_VALUE - 16);
         ByteBuffer buf = ByteBuffer.allocate(size);
         while (buf.hasRemaining() && s.channel.read(buf, buf.position()) > 0) {
@@ -48,16 +68,20 @@ final class SegmentReader {
                 if (next < 0) {
                     return pos;
                 }
-                pos = corrupt(s, pos, next, "zero-length frame");
+                pos = corrupt(s, pos, next, "zero-length frame", sink);
                 continue;
             }
             LogRecord r = decode(buf, pos, end, s.seq);
             if (r != null) {
-                sink.accept(r);
+                sink.record(r, pos);
                 pos += RecordCodec.FRAME_HEADER + length;
                 continue;
             }
             int next = findValidFrame(buf, pos + 1, end, s.seq);
+            if (next < 0 && last && readOnly) {
+                sink.damaged(pos, "torn record (a write cut short by a crash); truncated when the log is next opened");
+                return pos;
+            }
             if (next < 0 && last) {
                 int dirtyEnd = lastNonZero(buf, pos, end) + 1;
                 LOG.warn("{}: torn record at offset {} ({} bytes written before the process stopped); truncated",
@@ -72,12 +96,16 @@ final class SegmentReader {
             if (next < 0) {
                 next = end;
             }
-            pos = corrupt(s, pos, next, "bad record");
+            pos = corrupt(s, pos, next, "bad record", sink);
         }
         return pos;
     }
 
-    private int corrupt(Segment s, int pos, int next, String what) throws TransactionLogException {
+    private int corrupt(Segment s, int pos, int next, String what, Sink sink) throws TransactionLogException {
+        if (readOnly) {
+            sink.damaged(pos, "corrupt: " + what + ", " + (next - pos) + " bytes up to offset " + next);
+            return next;
+        }
         String message = s.path + ": " + what + " at offset " + pos;
         if (!ignoreCorruption) {
             throw new TransactionLogException(s.path + ": corrupt log: " + what + " at offset " + pos
