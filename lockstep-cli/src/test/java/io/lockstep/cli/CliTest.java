@@ -39,7 +39,7 @@ class CliTest {
 
         assertThat(demo.out()).contains("committed 200 transfers")
                 .contains("-> PREPARED").contains("-> COMMITTING").contains("xx crash")
-                .contains("2 branch(es) committed").contains("-> COMMITTED (recovered)")
+                .contains("3 branch(es) committed").contains("messages == transfers: 201 == 201").contains("-> COMMITTED (recovered)")
                 .contains("ok     total money before == after: 200,000 == 200,000")
                 .contains("All invariants hold.");
         assertThat(demo.exit()).isZero();

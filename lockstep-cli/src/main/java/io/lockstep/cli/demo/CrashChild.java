@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * its COMMIT record is forced, before any branch is told to commit. Prints each state change on stdout for the
  * parent to show.
  *
- * <p>Arguments: log directory, node id, bank A spec, bank B spec, amount.
+ * <p>Arguments: log directory, node id, bank A spec, bank B spec, amount, broker URL.
  */
 public final class CrashChild {
     static final int HALT_STATUS = 99;
@@ -34,7 +34,8 @@ public final class CrashChild {
                     }
                 })
                 .build();
-        try (Teller teller = new Teller(tm, a, b)) {
+        try (Teller teller = new Teller(tm, a, b,
+                new org.apache.activemq.artemis.jms.client.ActiveMQXAConnectionFactory(args[5]))) {
             teller.transfer(1, 1, amount);
         }
         System.out.println("NOT HALTED: the transfer completed");

@@ -4,6 +4,9 @@ import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.LockstepTransactionManager;
 import io.lockstep.tm.admin.InDoubtView;
 import io.lockstep.tm.recovery.RecoveryReport;
+import io.lockstep.xa.jms.ArtemisRecoverySource;
+import io.lockstep.xa.jms.EmbeddedArtemis;
+import jakarta.jms.XAConnectionFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,6 +41,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     static final int ACCOUNTS = 100;
     static final long OPENING_BALANCE = 1_000;
     static final long CRASH_AMOUNT = 100;
+    static final String QUEUE = "transfers";
+    static final String BROKER = "broker";
     private static final int MAX_ATTEMPTS = 20;
 
     @Option(names = "--transfers", defaultValue = "1000", description = "number of transfers (default ${DEFAULT-VALUE})")
@@ -68,8 +73,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         }
         Path log = data.resolve("log");
         Path h2 = data.resolve("h2");
+        Path brokerDir = data.resolve("broker");
         deleteTree(log);
         deleteTree(h2);
+        deleteTree(brokerDir);
         Files.createDirectories(h2);
         Server h2Server = null;
         if (postgres == null || mysql == null) {
@@ -82,7 +89,9 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                     : Bank.of("bank-a", "h2", h2Base + "bank-a;LOCK_TIMEOUT=10000");
             Bank b = mysql != null ? Bank.of("bank-b", "mysql", mysql)
                     : Bank.of("bank-b", "h2", h2Base + "bank-b;LOCK_TIMEOUT=10000");
-            return run(a, b, log) ? 0 : 1;
+            try (EmbeddedArtemis broker = EmbeddedArtemis.start(brokerDir, freePort(), List.of(QUEUE))) {
+                return run(a, b, broker, log) ? 0 : 1;
+            }
         } finally {
             if (h2Server != null) {
                 h2Server.stop();
@@ -90,18 +99,18 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         }
     }
 
-    private boolean run(Bank a, Bank b, Path log) throws Exception {
-        out.printf("Lockstep demo: %,d transfers between %s and %s, %d threads%n", transfers, a.describe(),
-                b.describe(), threads);
+    private boolean run(Bank a, Bank b, EmbeddedArtemis broker, Path log) throws Exception {
+        out.printf("Lockstep demo: %,d transfers between %s and %s, each with a message to the embedded Artemis"
+                + " broker, %d threads%n", transfers, a.describe(), b.describe(), threads);
         out.println("  data and transaction log: " + data.toAbsolutePath());
         a.open(ACCOUNTS, OPENING_BALANCE);
         b.open(ACCOUNTS, OPENING_BALANCE);
         long totalBefore = a.total() + b.total();
 
-        LockstepTransactionManager tm = start(log, a, b);
+        LockstepTransactionManager tm = start(log, a, b, broker);
         long retries;
         try {
-            retries = transfer(tm, a, b);
+            retries = transfer(tm, a, b, broker.xaConnectionFactory());
         } finally {
             tm.close();
         }
@@ -111,8 +120,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         long a1 = a.balance(1);
         long b1 = b.balance(1);
         out.printf("  a child JVM transfers %d from %s account 1 to %s account 1 and is halted right after its"
-                + " COMMIT record is forced, before either bank commits%n", CRASH_AMOUNT, a.name, b.name);
-        String gtrid = crashChild(log, a, b);
+                + " COMMIT record is forced, before any resource commits%n", CRASH_AMOUNT, a.name, b.name);
+        String gtrid = crashChild(log, a, b, broker);
         if (gtrid == null) {
             return false;
         }
@@ -127,6 +136,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                     inDoubt.isEmpty() ? "" : " (" + inDoubt.get(0).gtrid() + ": " + inDoubt.get(0).reason() + ")");
             recovered.registerRecoverable(a);
             recovered.registerRecoverable(b);
+            recovered.registerRecoverable(new ArtemisRecoverySource(BROKER, broker.xaConnectionFactory()));
             RecoveryReport report = recovered.recoverNow();
             out.printf("    recovery pass (%d ms): %d branch(es) committed, %d rolled back, %d record(s) ended,"
                     + " %d pending, %d source(s) failed%n", report.duration().toMillis(), report.committed().size(),
@@ -137,7 +147,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             }
             boolean finished = report.isClean() && recovered.admin().inDoubt().isEmpty();
             out.println("    " + gtrid + " -> " + (finished ? "COMMITTED (recovered)" : "STILL IN DOUBT"));
-            ok = finished & checkInvariants(a, b, totalBefore, a1, b1);
+            ok = finished & checkInvariants(a, b, broker, totalBefore, a1, b1);
         } finally {
             recovered.close();
         }
@@ -148,16 +158,18 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         return ok;
     }
 
-    private LockstepTransactionManager start(Path log, Bank a, Bank b) {
+    private LockstepTransactionManager start(Path log, Bank a, Bank b, EmbeddedArtemis broker) {
         LockstepTransactionManager tm = Lockstep.builder().nodeId("demo").logDirectory(log)
                 .recoveryInterval(Duration.ofHours(1)).build();
         tm.registerRecoverable(a);
         tm.registerRecoverable(b);
+        tm.registerRecoverable(new ArtemisRecoverySource(BROKER, broker.xaConnectionFactory()));
         return tm;
     }
 
     /** Runs the transfers; returns how many attempts were retried. */
-    private long transfer(LockstepTransactionManager tm, Bank a, Bank b) throws Exception {
+    private long transfer(LockstepTransactionManager tm, Bank a, Bank b, XAConnectionFactory broker)
+            throws Exception {
         Progress progress = new Progress(out, transfers);
         AtomicLong next = new AtomicLong();
         AtomicLong retries = new AtomicLong();
@@ -165,7 +177,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         List<Future<?>> tellers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             tellers.add(pool.submit(() -> {
-                try (Teller teller = new Teller(tm, a, b)) {
+                try (Teller teller = new Teller(tm, a, b, broker)) {
                     while (next.getAndIncrement() < transfers) {
                         transferWithRetry(teller, retries);
                         progress.done.incrementAndGet();
@@ -203,11 +215,12 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     }
 
     /** Runs the crash child, prints its state machine, returns the gtrid of the crashed transaction (or null). */
-    private String crashChild(Path log, Bank a, Bank b) throws IOException, InterruptedException {
+    private String crashChild(Path log, Bank a, Bank b, EmbeddedArtemis broker)
+            throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
                 CrashChild.class.getName(), log.toAbsolutePath().toString(), "demo", a.spec(), b.spec(),
-                String.valueOf(CRASH_AMOUNT)).redirectErrorStream(true).start();
+                String.valueOf(CRASH_AMOUNT), broker.tcpUrl()).redirectErrorStream(true).start();
         out.println("    child JVM pid " + child.pid());
         String gtrid = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
@@ -239,15 +252,16 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     private static String explain(String state) {
         switch (state) {
-            case "ACTIVE": return "        (both banks enlisted, accounts updated)";
-            case "PREPARING": return "     (each bank votes: prepare)";
-            case "PREPARED": return "      (both voted yes; the COMMIT record is being forced to disk)";
+            case "ACTIVE": return "        (both banks and the broker enlisted, accounts updated, message sent)";
+            case "PREPARING": return "     (each resource votes: prepare)";
+            case "PREPARED": return "      (all voted yes; the COMMIT record is being forced to disk)";
             case "COMMITTING": return "    (the COMMIT record is durable: the decision is commit)";
             default: return "";
         }
     }
 
-    private boolean checkInvariants(Bank a, Bank b, long totalBefore, long a1, long b1) throws Exception {
+    private boolean checkInvariants(Bank a, Bank b, EmbeddedArtemis broker, long totalBefore, long a1, long b1)
+            throws Exception {
         out.println();
         out.println("Invariants");
         long totalAfter = a.total() + b.total();
@@ -256,6 +270,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         ok &= check(a.balance(1) == a1 - CRASH_AMOUNT && b.balance(1) == b1 + CRASH_AMOUNT,
                 String.format("the crashed transfer is applied on both sides: %s/1 %,d -> %,d, %s/1 %,d -> %,d",
                         a.name, a1, a.balance(1), b.name, b1, b.balance(1)));
+        long messages = broker.messageCount(QUEUE);
+        ok &= check(messages == transfers + 1L, String.format("messages == transfers: %,d == %,d (%,d + the crashed"
+                + " one)", messages, transfers + 1L, transfers));
+        ok &= check(broker.preparedTransactions().length == 0, "no prepared transaction left in the broker");
         List<?> leftA = a.preparedLockstepBranches();
         List<?> leftB = b.preparedLockstepBranches();
         ok &= check(leftA.isEmpty() && leftB.isEmpty(), "no prepared Lockstep branch left in either bank ("

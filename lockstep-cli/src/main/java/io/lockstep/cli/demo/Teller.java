@@ -5,6 +5,12 @@ import jakarta.transaction.TransactionManager;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.SuspendMode;
+import jakarta.jms.JMSException;
+import jakarta.jms.MessageProducer;
+import jakarta.jms.XAConnectionFactory;
+import jakarta.jms.XASession;
 import javax.sql.XAConnection;
 
 /**
@@ -23,8 +29,12 @@ final class Teller implements AutoCloseable {
      */
     private final Connection fromSql;
     private final Connection toSql;
+    /** The broker branch: one XA session for the teller's life, a "transfer" message per transfer. */
+    private final jakarta.jms.XAConnection brokerConn;
+    private final XASession brokerSession;
+    private final MessageProducer producer;
 
-    Teller(TransactionManager tm, Bank from, Bank to) throws SQLException {
+    Teller(TransactionManager tm, Bank from, Bank to, XAConnectionFactory broker) throws SQLException, JMSException {
         this.tm = tm;
         this.from = from;
         this.to = to;
@@ -32,6 +42,10 @@ final class Teller implements AutoCloseable {
         this.toConn = to.connect();
         this.fromSql = fromConn.getConnection();
         this.toSql = toConn.getConnection();
+        this.brokerConn = broker.createXAConnection();
+        this.brokerSession = brokerConn.createXASession();
+        this.producer = brokerSession.getSession().createProducer(
+                brokerSession.getSession().createQueue(DemoCommand.QUEUE));
     }
 
     /** One transfer: debit {@code fromAccount} in one bank, credit {@code toAccount} in the other, commit. */
@@ -41,8 +55,12 @@ final class Teller implements AutoCloseable {
             Transaction tx = tm.getTransaction();
             tx.enlistResource(from.enlistable(fromConn));
             tx.enlistResource(to.enlistable(toConn));
+            tx.enlistResource(Lockstep.named(DemoCommand.BROKER, brokerSession.getXAResource(), false,
+                    SuspendMode.SUSPEND_RESUME));
             update(fromSql, fromAccount, -amount);
             update(toSql, toAccount, amount);
+            producer.send(brokerSession.getSession().createTextMessage("transfer " + amount + " from "
+                    + from.name + "/" + fromAccount + " to " + to.name + "/" + toAccount));
         } catch (Exception | Error e) {
             tm.rollback();
             throw e;
@@ -62,11 +80,12 @@ final class Teller implements AutoCloseable {
     }
 
     @Override
-    public void close() throws SQLException {
+    public void close() throws SQLException, JMSException {
         try {
             fromConn.close();
-        } finally {
             toConn.close();
+        } finally {
+            brokerConn.close();
         }
     }
 }

@@ -76,6 +76,11 @@ public final class EmbeddedArtemis implements AutoCloseable {
         return new ActiveMQXAConnectionFactory(tcpUrl);
     }
 
+    /** The TCP URL, or null when started without one. */
+    public String tcpUrl() {
+        return tcpUrl;
+    }
+
     /** Xids of the transactions the broker holds prepared, as its management API lists them. */
     public String[] preparedTransactions() throws Exception {
         return server.getActiveMQServerControl().listPreparedTransactions();
