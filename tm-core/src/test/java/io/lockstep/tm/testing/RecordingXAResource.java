@@ -2,6 +2,8 @@ package io.lockstep.tm.testing;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.transaction.xa.XAException;
@@ -23,6 +25,7 @@ public final class RecordingXAResource implements XAResource {
     private final Map<XACall, Integer> failures = new EnumMap<>(XACall.class);
     private final Map<XACall, Integer> failOnce = new EnumMap<>(XACall.class);
     private final Map<XACall, CountDownLatch[]> blocks = new EnumMap<>(XACall.class);
+    private final Set<Xid> inDoubt = ConcurrentHashMap.newKeySet();
     private volatile boolean readOnly;
     private volatile int timeoutSeconds;
 
@@ -69,43 +72,49 @@ public final class RecordingXAResource implements XAResource {
     @Override
     public void start(Xid xid, int flags) throws XAException {
         log.xa(name, "start", xid, flagNames(flags));
-        script(XACall.START);
+        script(XACall.START, xid);
     }
 
     @Override
     public void end(Xid xid, int flags) throws XAException {
         log.xa(name, "end", xid, flagNames(flags));
-        script(XACall.END);
+        script(XACall.END, xid);
     }
 
     @Override
     public int prepare(Xid xid) throws XAException {
         log.xa(name, "prepare", xid, "");
-        script(XACall.PREPARE);
-        return readOnly ? XA_RDONLY : XA_OK;
+        script(XACall.PREPARE, xid);
+        if (readOnly) {
+            return XA_RDONLY;
+        }
+        inDoubt.add(xid);
+        return XA_OK;
     }
 
     @Override
     public void commit(Xid xid, boolean onePhase) throws XAException {
         log.xa(name, "commit", xid, onePhase ? "onePhase" : "");
-        script(XACall.COMMIT);
+        script(XACall.COMMIT, xid);
+        inDoubt.remove(xid);
     }
 
     @Override
     public void rollback(Xid xid) throws XAException {
         log.xa(name, "rollback", xid, "");
-        script(XACall.ROLLBACK);
+        script(XACall.ROLLBACK, xid);
+        inDoubt.remove(xid);
     }
 
     @Override
     public void forget(Xid xid) throws XAException {
         log.xa(name, "forget", xid, "");
-        script(XACall.FORGET);
+        script(XACall.FORGET, xid);
     }
 
     @Override
     public Xid[] recover(int flag) {
-        return new Xid[0];
+        return (flag & TMSTARTRSCAN) != 0 ? inDoubt.toArray(new Xid[0]) : new Xid[0];
     }
 
     @Override
@@ -124,7 +133,12 @@ public final class RecordingXAResource implements XAResource {
         return true;
     }
 
-    private void script(XACall call) throws XAException {
+    /** The branches prepared here and not yet committed or rolled back, as {@code recover()} reports them. */
+    public Set<Xid> inDoubt() {
+        return Set.copyOf(inDoubt);
+    }
+
+    private void script(XACall call, Xid xid) throws XAException {
         CountDownLatch[] block = blocks.get(call);
         if (block != null) {
             block[0].countDown();
@@ -140,6 +154,9 @@ public final class RecordingXAResource implements XAResource {
         Integer once = failOnce.remove(call);
         Integer code = once != null ? once : failures.get(call);
         if (code != null) {
+            if (code == XAException.XAER_NOTA) {
+                inDoubt.remove(xid);
+            }
             XAException e = new XAException(name + "." + call.name().toLowerCase() + " scripted to fail with "
                     + code);
             e.errorCode = code;
