@@ -27,6 +27,8 @@ public final class RecordingXAResource implements XAResource {
     private final Map<XACall, CountDownLatch[]> blocks = new EnumMap<>(XACall.class);
     private final Set<Xid> inDoubt = ConcurrentHashMap.newKeySet();
     private volatile boolean readOnly;
+    private volatile XACall parkCall;
+    private volatile long parkNanos;
     private volatile int timeoutSeconds;
 
     /** A resource of its own resource manager (the RM id is the name). */
@@ -62,6 +64,13 @@ public final class RecordingXAResource implements XAResource {
     /** {@code call} counts down {@code reached}, then waits (up to 30 s) for {@code release}. */
     public RecordingXAResource blockOn(XACall call, CountDownLatch reached, CountDownLatch release) {
         blocks.put(call, new CountDownLatch[] {reached, release});
+        return this;
+    }
+
+    /** {@code call} parks the calling thread for {@code nanos} (a blocking point, to expose pinned carriers). */
+    public RecordingXAResource parkOn(XACall call, long nanos) {
+        parkCall = call;
+        parkNanos = nanos;
         return this;
     }
 
@@ -139,6 +148,9 @@ public final class RecordingXAResource implements XAResource {
     }
 
     private void script(XACall call, Xid xid) throws XAException {
+        if (call == parkCall) {
+            java.util.concurrent.locks.LockSupport.parkNanos(parkNanos);
+        }
         CountDownLatch[] block = blocks.get(call);
         if (block != null) {
             block[0].countDown();
