@@ -228,6 +228,33 @@ class SynchronizationTest extends LockstepTestBase {
     }
 
     @Test
+    @DisplayName("registering a regular synchronization once interposed beforeCompletion has begun throws IllegalStateException")
+    void regularRegistrationDuringInterposedBeforeCompletionIsRefused() throws Exception {
+        tm.begin();
+        Transaction tx = tm.getTransaction();
+        AtomicReference<Throwable> refused = new AtomicReference<>();
+        tm.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+                try {
+                    tx.registerSynchronization(sync("late"));
+                } catch (Throwable t) {
+                    refused.set(t);
+                }
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+            }
+        });
+        tm.commit();
+        // JTA 2.0 §3.3.2 / TSR javadoc: every regular beforeCompletion runs before any interposed one; a regular
+        // synchronization accepted now could only run after an interposed one (Narayana refuses it too)
+        assertThat(refused.get()).isInstanceOf(IllegalStateException.class);
+        assertThat(calls.entriesOf("late.")).isEmpty();
+    }
+
+    @Test
     @DisplayName("registering a synchronization on a rollback-only transaction throws RollbackException")
     void registrationOnRollbackOnlyThrowsRollback() throws Exception {
         tm.begin();
