@@ -1,6 +1,8 @@
 package io.lockstep.cli;
 
 import io.lockstep.cli.admin.InDoubtCommand;
+import io.lockstep.cli.admin.LogCommand;
+import io.lockstep.cli.admin.StatusCommand;
 import io.lockstep.cli.admin.RecoverCommand;
 import io.lockstep.cli.demo.DemoCommand;
 import picocli.CommandLine;
@@ -9,7 +11,8 @@ import picocli.CommandLine.Command;
 /** {@code lockstep}: the demo and the operator's commands. */
 @Command(name = "lockstep", mixinStandardHelpOptions = true, version = "Lockstep 0.1.0-SNAPSHOT",
         description = "Lockstep, a Jakarta Transactions manager: demo and administration.",
-        subcommands = {DemoCommand.class, RecoverCommand.class, InDoubtCommand.class})
+        subcommands = {DemoCommand.class, LogCommand.class, StatusCommand.class, RecoverCommand.class,
+                InDoubtCommand.class})
 public final class LockstepCli implements Runnable {
 
     @CommandLine.Spec
