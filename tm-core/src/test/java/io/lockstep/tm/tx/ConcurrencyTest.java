@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -145,6 +146,26 @@ class ConcurrencyTest extends LockstepTestBase {
     @DisplayName("5,000 two-phase transactions on 64 platform threads all commit (the JDK 17 form of the virtual-thread test)")
     void thousandsOfTransactionsOnPlatformThreads() throws Exception {
         runConcurrently(Executors.newFixedThreadPool(64));
+    }
+
+    @Test
+    @DisplayName("no production class of tm-core uses synchronized (it pins virtual threads on JDK 17-23 when it blocks)")
+    void productionCodeHasNoSynchronized() throws Exception {
+        Path main = Path.of("src", "main", "java");
+        assertThat(main).as("run from the tm-core module directory").isDirectory();
+        List<String> offenders = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(main)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                List<String> lines = Files.readAllLines(file);
+                for (int n = 0; n < lines.size(); n++) {
+                    String code = lines.get(n).replaceAll("//.*", "").trim();
+                    if (!code.startsWith("*") && !code.startsWith("/*") && code.matches(".*\\bsynchronized\\b.*")) {
+                        offenders.add(file + ":" + (n + 1) + ": " + code);
+                    }
+                }
+            }
+        }
+        assertThat(offenders).isEmpty();
     }
 
     private void runConcurrently(ExecutorService executor) throws Exception {
