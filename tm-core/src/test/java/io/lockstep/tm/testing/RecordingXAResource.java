@@ -1,6 +1,5 @@
 package io.lockstep.tm.testing;
 
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,15 +15,16 @@ import javax.transaction.xa.Xid;
  * configured RM id, and block a call until a latch opens. {@code isSameRM} and timeout calls are not recorded:
  * transaction managers differ in how often they ask, which says nothing about the protocol.
  *
- * <p>Thread-safe for recording; scripting methods are meant to be called before the transaction runs.
+ * <p>Thread-safe: the reaper, recovery and several application threads may call it at once; scripting may be
+ * changed between transactions.
  */
 public final class RecordingXAResource implements XAResource {
     private final String name;
     private final String rmId;
     private final CallLog log;
-    private final Map<XACall, Integer> failures = new EnumMap<>(XACall.class);
-    private final Map<XACall, Integer> failOnce = new EnumMap<>(XACall.class);
-    private final Map<XACall, CountDownLatch[]> blocks = new EnumMap<>(XACall.class);
+    private final Map<XACall, Integer> failures = new ConcurrentHashMap<>();
+    private final Map<XACall, Integer> failOnce = new ConcurrentHashMap<>();
+    private final Map<XACall, CountDownLatch[]> blocks = new ConcurrentHashMap<>();
     private final Set<Xid> inDoubt = ConcurrentHashMap.newKeySet();
     private volatile boolean readOnly;
     private volatile XACall parkCall;

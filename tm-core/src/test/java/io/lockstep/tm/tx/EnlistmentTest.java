@@ -214,11 +214,12 @@ class EnlistmentTest extends LockstepTestBase {
         tx.enlistResource(resource("rm1").blockOn(io.lockstep.tm.testing.XACall.PREPARE, reached, release));
         tx.enlistResource(resource("rm2"));
         Transaction suspended = tm.suspend();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread committer = new Thread(() -> {
             try {
                 suspended.commit();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            } catch (Throwable t) {
+                failure.set(t);
             }
         });
         committer.start();
@@ -227,6 +228,7 @@ class EnlistmentTest extends LockstepTestBase {
         assertThatThrownBy(() -> tx.enlistResource(resource("late"))).isInstanceOf(IllegalStateException.class);
         release.countDown();
         committer.join(10_000);
+        assertThat(failure.get()).isNull();
         assertThat(tx.getStatus()).isEqualTo(Status.STATUS_COMMITTED);
         assertThat(calls.entriesOf("late.")).isEmpty();
     }

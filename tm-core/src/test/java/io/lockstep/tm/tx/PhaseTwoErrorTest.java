@@ -27,11 +27,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Phase-2 errors (XA spec §6 commit/rollback return codes) and heuristic outcomes (JTA 2.0 §3.3.5). */
 class PhaseTwoErrorTest extends LockstepTestBase {
 
+    private RecordingXAResource rm2;
+
     private Transaction twoBranches(XACall call, int code) throws Exception {
         tm.begin();
         Transaction tx = tm.getTransaction();
         tx.enlistResource(resource("rm1"));
-        tx.enlistResource(resource("rm2").failOn(call, code));
+        rm2 = resource("rm2").failOn(call, code);
+        tx.enlistResource(rm2);
         return tx;
     }
 
@@ -47,6 +50,7 @@ class PhaseTwoErrorTest extends LockstepTestBase {
         // the COMMIT record stays live (no END) so recovery finishes rm2
         assertThat(records()).hasSize(1).first().isInstanceOf(CommitRecord.class);
         assertThat(log.replay()).hasSize(1);
+        assertThat(rm2.inDoubt()).hasSize(1);
     }
 
     @Test

@@ -238,4 +238,66 @@ class TransactionDemarcationTest extends LockstepTestBase {
                 "rm2.prepare(tx1.b2)",
                 "rm2.commit(tx1.b2)");
     }
+
+    @Test
+    @DisplayName("a completed Transaction refuses commit, rollback, setRollbackOnly, enlist and registration with IllegalStateException")
+    void completedTransactionRefusesEverything() throws Exception {
+        tm.begin();
+        Transaction tx = tm.getTransaction();
+        tm.commit();
+        assertThatThrownBy(tx::commit).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(tx::rollback).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(tx::setRollbackOnly).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> tx.enlistResource(resource("rm1"))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> tx.registerSynchronization(new jakarta.transaction.Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+            }
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(tx.getStatus()).isEqualTo(Status.STATUS_COMMITTED);
+        assertThat(calls.entries()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("status is PREPARING during prepare, COMMITTING during phase-2 commit, ROLLING_BACK during rollback")
+    void intermediateStatusesAreVisible() throws Exception {
+        assertThat(statusDuring(XACall.PREPARE, true)).isEqualTo(Status.STATUS_PREPARING);
+        assertThat(statusDuring(XACall.COMMIT, true)).isEqualTo(Status.STATUS_COMMITTING);
+        assertThat(statusDuring(XACall.ROLLBACK, false)).isEqualTo(Status.STATUS_ROLLING_BACK);
+    }
+
+    /** Completes a two-branch transaction on another thread, holding it inside {@code call} of rm1. */
+    private int statusDuring(XACall call, boolean commit) throws Exception {
+        java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        tm.begin();
+        Transaction tx = tm.getTransaction();
+        tx.enlistResource(resource("rm1").blockOn(call, reached, release));
+        tx.enlistResource(resource("rm2"));
+        Transaction suspended = tm.suspend();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread completer = new Thread(() -> {
+            try {
+                if (commit) {
+                    suspended.commit();
+                } else {
+                    suspended.rollback();
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        completer.start();
+        assertThat(reached.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        int during = tx.getStatus();
+        release.countDown();
+        completer.join(10_000);
+        assertThat(failure.get()).isNull();
+        assertThat(tx.getStatus()).isEqualTo(commit ? Status.STATUS_COMMITTED : Status.STATUS_ROLLEDBACK);
+        return during;
+    }
 }
