@@ -93,25 +93,21 @@ final class Completion {
     }
 
     private Throwable beforeCompletion() {
-        int regular = 0;
-        int interposed = 0;
-        do {
-            Synchronization s;
-            while ((s = tx.syncAt(false, regular)) != null) {
-                regular++;
-                Throwable t = callBefore(s);
-                if (t != null || tx.state == TransactionState.MARKED_ROLLBACK) {
-                    return t;
-                }
+        Synchronization s;
+        // Regular ones first (they may register more regular and interposed ones), then interposed ones.
+        for (int i = 0; (s = tx.syncAt(false, i)) != null; i++) {
+            Throwable t = callBefore(s);
+            if (t != null || tx.state == TransactionState.MARKED_ROLLBACK) {
+                return t;
             }
-            while ((s = tx.syncAt(true, interposed)) != null) {
-                interposed++;
-                Throwable t = callBefore(s);
-                if (t != null || tx.state == TransactionState.MARKED_ROLLBACK) {
-                    return t;
-                }
+        }
+        tx.closeRegularRegistration();
+        for (int i = 0; (s = tx.syncAt(true, i)) != null; i++) {
+            Throwable t = callBefore(s);
+            if (t != null || tx.state == TransactionState.MARKED_ROLLBACK) {
+                return t;
             }
-        } while (tx.syncCount(false) > regular);
+        }
         return null;
     }
 

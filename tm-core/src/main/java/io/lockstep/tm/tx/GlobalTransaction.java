@@ -55,6 +55,8 @@ public final class GlobalTransaction implements Transaction, Comparable<GlobalTr
     private boolean completing;
     /** beforeCompletion has finished: no more synchronizations may be registered. */
     private boolean syncsClosed;
+    /** Interposed beforeCompletion has begun: every regular one has run, so no regular one may be added (JTA 3.3.2). */
+    private boolean regularClosed;
     private boolean timedOut;
     /** Why the transaction is marked rollback-only or was rolled back; attached to RollbackException. */
     private Throwable rollbackCause;
@@ -412,6 +414,11 @@ public final class GlobalTransaction implements Transaction, Comparable<GlobalTr
                 throw rollbackOnly("cannot register a synchronization");
             }
             checkCanRegister();
+            if (regularClosed) {
+                throw new IllegalStateException("cannot register a synchronization: transaction " + gtrid
+                        + " is running interposed beforeCompletion callbacks; every regular one must run before them"
+                        + " (use registerInterposedSynchronization)");
+            }
             if (syncs == null) {
                 syncs = new ArrayList<>(4);
             }
@@ -646,6 +653,16 @@ public final class GlobalTransaction implements Transaction, Comparable<GlobalTr
             if (rollbackCause == null) {
                 rollbackCause = cause;
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Regular beforeCompletion is over: later regular registrations are refused. */
+    void closeRegularRegistration() {
+        lock.lock();
+        try {
+            regularClosed = true;
         } finally {
             lock.unlock();
         }
