@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Predicate;
+import java.util.function.Supplier;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
@@ -66,7 +66,7 @@ public final class RecoveryCoordinator implements AutoCloseable {
     private final Set<String> recoveryNodes;
     private final Duration orphanSafetyInterval;
     private final RecordIndex index;
-    private final Predicate<String> aliveInJvm;
+    private final Supplier<Set<String>> aliveInJvm;
     private final List<XAResourceSource> sources = new CopyOnWriteArrayList<>();
     private final ReentrantLock passLock = new ReentrantLock();
     private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
@@ -81,7 +81,7 @@ public final class RecoveryCoordinator implements AutoCloseable {
     }
 
     public RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
-            Duration orphanSafetyInterval, RecordIndex index, Predicate<String> aliveInJvm) {
+            Duration orphanSafetyInterval, RecordIndex index, Supplier<Set<String>> aliveInJvm) {
         this.ownNode = ownNode;
         this.ownEpoch = ownEpoch;
         this.recoveryNodes = Set.copyOf(recoveryNodes);
@@ -173,18 +173,26 @@ public final class RecoveryCoordinator implements AutoCloseable {
         final Set<String> unresolved = new HashSet<>();
         final Map<String, Long> seenNow = new HashMap<>();
 
+        /** Transactions alive in this JVM when the pass began (taken after the COMMIT records, see run()). */
+        Set<String> alive;
+        /** COMMIT records of transactions that were not alive: recovery's to finish. */
+        final Map<String, CommitRecord> live = new HashMap<>();
+
         RecoveryReport run() {
-            List<CommitRecord> live = new ArrayList<>();
+            // Records first, then the alive set: a transaction that writes its record after the first snapshot is
+            // not in it (its Xids are treated as orphans, which the two-pass rule protects); one that wrote it
+            // before and is still completing is in the alive set and left alone. The other order could commit
+            // branches under a transaction that is in its own phase 2.
             for (CommitRecord r : index.liveCommits()) {
-                if (!aliveInJvm.test(r.gtrid())) {
-                    live.add(r);
-                }
+                live.put(r.gtrid(), r);
             }
+            alive = aliveInJvm.get();
+            live.keySet().removeAll(alive);
             for (XAResourceSource source : sources) {
                 scanSource(source);
             }
             int ended = 0;
-            for (CommitRecord r : live) {
+            for (CommitRecord r : live.values()) {
                 String why = incomplete(r);
                 if (why == null) {
                     try {
@@ -208,9 +216,6 @@ public final class RecoveryCoordinator implements AutoCloseable {
             if (unresolved.contains(r.gtrid())) {
                 return "a branch is still prepared; retried next pass";
             }
-            if (aliveInJvm.test(r.gtrid())) {
-                return "transaction still completing in this JVM";
-            }
             for (BranchRef b : r.branches()) {
                 if (b.resourceName().isEmpty()) {
                     if (sources.isEmpty() || scanned.size() < sources.size()) {
@@ -232,10 +237,10 @@ public final class RecoveryCoordinator implements AutoCloseable {
                 XAResource xar = session.xaResource();
                 for (Xid raw : scan(xar)) {
                     LockstepXid xid = LockstepXid.from(raw);
-                    if (xid == null || !recoveryNodes.contains(xid.nodeId()) || aliveInJvm.test(xid.gtrid())) {
+                    if (xid == null || !recoveryNodes.contains(xid.nodeId()) || alive.contains(xid.gtrid())) {
                         continue;
                     }
-                    if (index.commit(xid.gtrid()) != null) {
+                    if (live.containsKey(xid.gtrid())) {
                         commit(name, xar, xid);
                     } else {
                         orphan(name, xar, xid);
@@ -401,7 +406,7 @@ public final class RecoveryCoordinator implements AutoCloseable {
             throw new IllegalArgumentException("transaction " + gtrid + " belongs to node " + node
                     + ", which this manager does not recover (lockstep.recoveryNodes = " + recoveryNodes + ")");
         }
-        if (aliveInJvm.test(gtrid)) {
+        if (aliveInJvm.get().contains(gtrid)) {
             throw new IllegalStateException("transaction " + gtrid + " is still live in this JVM; it will complete"
                     + " on its own (or time out)");
         }

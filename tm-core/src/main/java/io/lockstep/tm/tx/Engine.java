@@ -5,7 +5,9 @@ import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.xa.Gtrid;
 import jakarta.transaction.Transaction;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -65,14 +67,13 @@ public final class Engine {
         alive.remove(tx);
     }
 
-    /** Whether a transaction with this gtrid is still alive in this JVM (recovery must not touch its branches). */
-    public boolean isAlive(String gtrid) {
+    /** The gtrids of the transactions alive in this JVM now (recovery must not touch their branches). */
+    public Set<String> aliveGtrids() {
+        Set<String> gtrids = new HashSet<>();
         for (GlobalTransaction tx : alive) {
-            if (tx.gtrid.equals(gtrid)) {
-                return true;
-            }
+            gtrids.add(tx.gtrid);
         }
-        return false;
+        return gtrids;
     }
 
     /** A snapshot of the transactions alive in this JVM, for the admin view. */

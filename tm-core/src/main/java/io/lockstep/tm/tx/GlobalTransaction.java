@@ -182,7 +182,7 @@ public final class GlobalTransaction implements Transaction, Comparable<GlobalTr
                             + lastResource.describe() + "); a second non-XA resource (" + Branch.nameOf(xaRes)
                             + ") cannot join: only one last resource per transaction is safe");
                 }
-                lastResource = new Branch(LockstepXid.of(gtrid, 0), xaRes);
+                lastResource = new Branch(LockstepXid.of(gtrid, gtridBytes, 0), xaRes);
                 enlistments.add(new Enlistment(xaRes, lastResource));
                 return true;
             }
@@ -192,7 +192,7 @@ public final class GlobalTransaction implements Transaction, Comparable<GlobalTr
                 enlistments.add(new Enlistment(xaRes, joined));
                 return true;
             }
-            Branch branch = new Branch(LockstepXid.of(gtrid, nextBranch++), xaRes);
+            Branch branch = new Branch(LockstepXid.of(gtrid, gtridBytes, nextBranch++), xaRes);
             setResourceTimeout(xaRes);
             start(branch, xaRes, XAResource.TMNOFLAGS);
             branches.add(branch);

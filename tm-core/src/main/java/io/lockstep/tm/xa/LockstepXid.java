@@ -31,6 +31,11 @@ public final class LockstepXid implements Xid {
         this.hash = 31 * Arrays.hashCode(gtridBytes) + Arrays.hashCode(bqual);
     }
 
+    /** As {@link #of(String, int)}, sharing the caller's US-ASCII bytes of {@code gtrid} (not copied). */
+    public static LockstepXid of(String gtrid, byte[] gtridBytes, int branch) {
+        return new LockstepXid(gtrid, gtridBytes, branch);
+    }
+
     /** The Xid of branch {@code branch} of the global transaction {@code gtrid}. */
     public static LockstepXid of(String gtrid, int branch) {
         return new LockstepXid(gtrid, gtrid.getBytes(StandardCharsets.US_ASCII), branch);
