@@ -201,7 +201,9 @@ public final class StandardRun {
                 .threads(threadCount)
                 .forks(1)
                 .shouldFailOnError(true)
-                .jvmArgsAppend("-Dlockstep.bench.results=" + results);
+                // replaces the annotations' jvmArgsAppend, so it repeats them
+                .jvmArgsAppend("-Xms2g", "-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                        "-Dlockstep.bench.results=" + results);
         if (quick) {
             b.warmupIterations(1).warmupTime(TimeValue.seconds(1)).measurementIterations(1)
                     .measurementTime(TimeValue.seconds(1));
