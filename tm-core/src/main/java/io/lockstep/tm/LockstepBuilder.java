@@ -33,13 +33,17 @@ public final class LockstepBuilder {
     public static final String RECOVERY_NODES = "lockstep.recoveryNodes";
     public static final String LOG_SEGMENT_SIZE = "lockstep.log.segmentSize";
     public static final String LOG_IGNORE_CORRUPTION = "lockstep.log.ignoreCorruption";
+    public static final String MANAGEMENT_PORT = "lockstep.management.port";
+    public static final String MANAGEMENT_HOST = "lockstep.management.host";
+    public static final String MANAGEMENT_TOKEN = "lockstep.management.token";
 
     private static final List<String> KEYS = List.of(NODE_ID, LOG_DIRECTORY, DEFAULT_TIMEOUT, RECOVERY_INTERVAL,
-            ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION);
+            ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION, MANAGEMENT_PORT,
+            MANAGEMENT_HOST, MANAGEMENT_TOKEN);
 
     /** Keys owned by other modules (adapters, CDI, Spring); accepted here and ignored by the engine. */
     private static final List<String> FOREIGN_PREFIXES = List.of("lockstep.datasources.", "lockstep.jms.",
-            "lockstep.cdi.", "lockstep.log.jdbc", "lockstep.log.type", "lockstep.metrics.", "lockstep.admin.");
+            "lockstep.cdi.", "lockstep.log.jdbc", "lockstep.log.type", "lockstep.metrics.", "lockstep.spring.");
 
     private static final Pattern NODE_ID_CHARS = Pattern.compile("[A-Za-z0-9._-]+");
     static final int MAX_NODE_ID_BYTES = 24;
@@ -55,6 +59,9 @@ public final class LockstepBuilder {
     private boolean logIgnoreCorruption;
     private TransactionLog transactionLog;
     private TransactionListener listener = TransactionListener.NONE;
+    private int managementPort = -1;
+    private String managementHost = "127.0.0.1";
+    private String managementToken;
 
     LockstepBuilder() {
     }
@@ -123,6 +130,36 @@ public final class LockstepBuilder {
         return this;
     }
 
+    /**
+     * Serves the management endpoint (JSON views and Prometheus metrics) on this port; 0 = any free port. Off by
+     * default.
+     */
+    public LockstepBuilder managementPort(int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(MANAGEMENT_PORT + " \"" + port + "\": must be 0..65535 (0 = any free port)");
+        }
+        this.managementPort = port;
+        return this;
+    }
+
+    /** Address the management endpoint binds to; default 127.0.0.1. Beyond loopback a token is required. */
+    public LockstepBuilder managementHost(String host) {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException(MANAGEMENT_HOST + " \"" + host + "\": must be a host name or address");
+        }
+        this.managementHost = host;
+        return this;
+    }
+
+    /** Bearer token every management request must carry. */
+    public LockstepBuilder managementToken(String token) {
+        if (token == null || token.length() < 16) {
+            throw new IllegalArgumentException(MANAGEMENT_TOKEN + ": must be at least 16 characters");
+        }
+        this.managementToken = token;
+        return this;
+    }
+
     /** Uses this log instead of the file log in {@link #logDirectory(Path)} (SPI; e.g. a JDBC log, or tests). */
     public LockstepBuilder transactionLog(TransactionLog log) {
         this.transactionLog = Objects.requireNonNull(log, "transactionLog");
@@ -174,6 +211,9 @@ public final class LockstepBuilder {
                 break;
             case LOG_SEGMENT_SIZE: logSegmentSize(number(key, value)); break;
             case LOG_IGNORE_CORRUPTION: logIgnoreCorruption(bool(key, value)); break;
+            case MANAGEMENT_PORT: managementPort((int) number(key, value)); break;
+            case MANAGEMENT_HOST: managementHost(value); break;
+            case MANAGEMENT_TOKEN: managementToken(value); break;
             default:
                 for (String prefix : FOREIGN_PREFIXES) {
                     if (key.startsWith(prefix)) {
@@ -192,8 +232,21 @@ public final class LockstepBuilder {
         nodes.add(id);
         nodes.addAll(recoveryNodes);
         LockstepConfig config = new LockstepConfig(id, logDirectory.toAbsolutePath(), defaultTimeout,
-                recoveryInterval, orphanSafetyInterval, nodes, logSegmentSize, logIgnoreCorruption);
+                recoveryInterval, orphanSafetyInterval, nodes, logSegmentSize, logIgnoreCorruption, managementPort,
+                managementHost, managementToken);
+        if (managementPort >= 0 && managementToken == null && !isLoopback(managementHost)) {
+            throw new IllegalArgumentException(MANAGEMENT_HOST + " \"" + managementHost
+                    + "\": binding the management endpoint beyond loopback requires " + MANAGEMENT_TOKEN);
+        }
         return LockstepTransactionManager.start(config, transactionLog, listener);
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (Exception e) {
+            throw new IllegalArgumentException(MANAGEMENT_HOST + " \"" + host + "\": cannot be resolved", e);
+        }
     }
 
     /** The host name reduced to the node id alphabet; stable for a host, which is what recovery needs. */

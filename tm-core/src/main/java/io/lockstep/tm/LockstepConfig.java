@@ -17,6 +17,9 @@ import java.util.Set;
  * @param logSegmentSize       size of each preallocated log segment file in bytes
  * @param logIgnoreCorruption  start even when the log has a corrupt record in its middle, skipping it (operator
  *                             override; what was skipped is logged)
+ * @param managementPort       port of the management endpoint; -1 = no endpoint, 0 = any free port
+ * @param managementHost       address the endpoint binds to
+ * @param managementToken      bearer token the endpoint requires, or null (only allowed on loopback)
  */
 public record LockstepConfig(
         String nodeId,
@@ -26,9 +29,23 @@ public record LockstepConfig(
         Duration orphanSafetyInterval,
         Set<String> recoveryNodes,
         long logSegmentSize,
-        boolean logIgnoreCorruption) {
+        boolean logIgnoreCorruption,
+        int managementPort,
+        String managementHost,
+        String managementToken) {
 
     public LockstepConfig {
         recoveryNodes = Set.copyOf(recoveryNodes);
+    }
+
+    /** Never prints the management token. */
+    @Override
+    public String toString() {
+        return "LockstepConfig[nodeId=" + nodeId + ", logDirectory=" + logDirectory + ", defaultTimeout="
+                + defaultTimeout + ", recoveryInterval=" + recoveryInterval + ", orphanSafetyInterval="
+                + orphanSafetyInterval + ", recoveryNodes=" + recoveryNodes + ", logSegmentSize=" + logSegmentSize
+                + ", logIgnoreCorruption=" + logIgnoreCorruption + ", managementPort=" + managementPort
+                + ", managementHost=" + managementHost + ", managementToken="
+                + (managementToken == null ? "none" : "****") + "]";
     }
 }

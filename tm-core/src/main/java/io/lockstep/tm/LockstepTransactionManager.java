@@ -1,6 +1,7 @@
 package io.lockstep.tm;
 
 import io.lockstep.tm.admin.LockstepAdmin;
+import io.lockstep.tm.admin.ManagementEndpoint;
 import io.lockstep.tm.admin.TransactionView;
 import io.lockstep.tm.log.InMemoryLog;
 import io.lockstep.tm.log.LogRecord;
@@ -24,6 +25,9 @@ import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.UserTransaction;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +55,7 @@ public final class LockstepTransactionManager
     private final RecoveryCoordinator recovery;
     private final LockstepAdmin admin;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile ManagementEndpoint endpoint;
 
     private LockstepTransactionManager(LockstepConfig config, RecordIndex log, Engine engine,
             RecoveryCoordinator recovery) {
@@ -58,7 +63,7 @@ public final class LockstepTransactionManager
         this.log = log;
         this.engine = engine;
         this.recovery = recovery;
-        this.admin = new LockstepAdmin(this::liveViews, log, recovery);
+        this.admin = new LockstepAdmin(this::liveViews, log, recovery, engine.counters());
     }
 
     static LockstepTransactionManager start(LockstepConfig config, TransactionLog given, TransactionListener listener) {
@@ -70,9 +75,19 @@ public final class LockstepTransactionManager
             int timeout = (int) Math.min(Integer.MAX_VALUE, config.defaultTimeout().toSeconds());
             Engine engine = new Engine(config.nodeId(), epoch, timeout, index, listener);
             RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
-                    config.orphanSafetyInterval(), index, engine::aliveGtrids);
+                    config.orphanSafetyInterval(), index, engine::aliveGtrids, engine.counters());
             LockstepTransactionManager tm = new LockstepTransactionManager(config, index, engine, recovery);
             engine.start();
+            if (config.managementPort() >= 0) {
+                try {
+                    tm.endpoint = ManagementEndpoint.start(config.managementHost(), config.managementPort(),
+                            config.managementToken(), tm.admin);
+                } catch (IOException e) {
+                    engine.stop();
+                    throw new UncheckedIOException("cannot start the management endpoint on "
+                            + config.managementHost() + ":" + config.managementPort() + ": " + e.getMessage(), e);
+                }
+            }
             RecoveryReport first = recovery.recoverNow();
             recovery.startBackground(config.recoveryInterval());
             LOG.info("Lockstep started: node {}, log {}, {} COMMIT record(s) in doubt, first recovery pass: {}",
@@ -261,6 +276,12 @@ public final class LockstepTransactionManager
         return admin;
     }
 
+    /** The management endpoint's address, or null when {@code lockstep.management.port} is not set. */
+    public InetSocketAddress managementAddress() {
+        ManagementEndpoint e = endpoint;
+        return e == null ? null : e.address();
+    }
+
     private List<TransactionView> liveViews() {
         List<TransactionView> views = new ArrayList<>();
         for (GlobalTransaction tx : engine.aliveTransactions()) {
@@ -275,6 +296,10 @@ public final class LockstepTransactionManager
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        ManagementEndpoint e = endpoint;
+        if (e != null) {
+            e.close();
         }
         recovery.close();
         engine.stop();

@@ -1,5 +1,6 @@
 package io.lockstep.tm.admin;
 
+import io.lockstep.tm.TransactionCounters;
 import io.lockstep.tm.log.AdminAction;
 import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.HeuristicRecord;
@@ -25,11 +26,24 @@ public final class LockstepAdmin {
     private final Supplier<List<TransactionView>> live;
     private final RecordIndex index;
     private final RecoveryCoordinator recovery;
+    private final TransactionCounters counters;
 
-    public LockstepAdmin(Supplier<List<TransactionView>> live, RecordIndex index, RecoveryCoordinator recovery) {
+    public LockstepAdmin(Supplier<List<TransactionView>> live, RecordIndex index, RecoveryCoordinator recovery,
+            TransactionCounters counters) {
         this.live = live;
         this.index = index;
         this.recovery = recovery;
+        this.counters = counters;
+    }
+
+    /** Totals since start: begun, committed by protocol, rolled back, timed out, heuristic, recovery. */
+    public TransactionCounters counters() {
+        return counters;
+    }
+
+    /** Names of the registered recovery sources. */
+    public List<String> recoverySources() {
+        return recovery.sourceNames();
     }
 
     /** Transactions alive in this JVM. */

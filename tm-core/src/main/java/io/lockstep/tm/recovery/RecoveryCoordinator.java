@@ -1,6 +1,7 @@
 package io.lockstep.tm.recovery;
 
 import io.lockstep.tm.RecoverySession;
+import io.lockstep.tm.TransactionCounters;
 import io.lockstep.tm.XAResourceSource;
 import io.lockstep.tm.log.AdminAction;
 import io.lockstep.tm.log.AdminRecord;
@@ -67,6 +68,7 @@ public final class RecoveryCoordinator implements AutoCloseable {
     private final Duration orphanSafetyInterval;
     private final RecordIndex index;
     private final Supplier<Set<String>> aliveInJvm;
+    private final TransactionCounters counters;
     private final List<XAResourceSource> sources = new CopyOnWriteArrayList<>();
     private final ReentrantLock passLock = new ReentrantLock();
     private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
@@ -81,13 +83,15 @@ public final class RecoveryCoordinator implements AutoCloseable {
     }
 
     public RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
-            Duration orphanSafetyInterval, RecordIndex index, Supplier<Set<String>> aliveInJvm) {
+            Duration orphanSafetyInterval, RecordIndex index, Supplier<Set<String>> aliveInJvm,
+            TransactionCounters counters) {
         this.ownNode = ownNode;
         this.ownEpoch = ownEpoch;
         this.recoveryNodes = Set.copyOf(recoveryNodes);
         this.orphanSafetyInterval = orphanSafetyInterval;
         this.index = index;
         this.aliveInJvm = aliveInJvm;
+        this.counters = counters;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lockstep-recovery-" + ownNode);
             t.setDaemon(true);
@@ -152,6 +156,8 @@ public final class RecoveryCoordinator implements AutoCloseable {
         try {
             RecoveryReport report = new Pass().run();
             lastReport = report;
+            counters.onRecoveryPass(report.duration().toNanos(), report.committed().size(),
+                    report.rolledBack().size(), report.failedSources().size());
             return report;
         } finally {
             passLock.unlock();

@@ -1,6 +1,7 @@
 package io.lockstep.tm.tx;
 
 import io.lockstep.tm.TransactionState;
+import io.lockstep.tm.TransactionCounters.Protocol;
 import io.lockstep.tm.log.BranchRef;
 import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.HeuristicOutcome;
@@ -46,6 +47,7 @@ final class Completion {
 
     private final GlobalTransaction tx;
     private final String gtrid;
+    private Protocol protocol = Protocol.NONE;
 
     Completion(GlobalTransaction tx) {
         this.tx = tx;
@@ -123,6 +125,7 @@ final class Completion {
     }
 
     private void onePhase(Branch b) throws RollbackException, HeuristicMixedException, HeuristicRollbackException {
+        protocol = Protocol.ONE_PHASE;
         tx.setState(TransactionState.COMMITTING);
         XAException failure;
         try {
@@ -166,6 +169,7 @@ final class Completion {
     private void twoPhase(List<Branch> xa, Branch last)
             throws RollbackException, HeuristicMixedException, HeuristicRollbackException, SystemException {
         tx.setState(TransactionState.PREPARING);
+        protocol = Protocol.TWO_PHASE;
         List<Branch> prepared = new ArrayList<>(xa.size());
         for (Branch b : xa) {
             XAException failure;
@@ -202,6 +206,7 @@ final class Completion {
             }
         }
         if (prepared.isEmpty()) {
+            protocol = last != null ? Protocol.ONE_PHASE : Protocol.NONE;
             finish(TransactionState.COMMITTED);
             return;
         }
@@ -233,6 +238,7 @@ final class Completion {
             refs.add(b.ref());
         }
         tx.engine.log.append(new CommitRecord(gtrid, System.currentTimeMillis(), refs), true);
+        tx.engine.counters.onCommitRecord();
     }
 
     private void phaseTwo(List<Branch> prepared, boolean recorded, boolean lastCommitted)
@@ -464,6 +470,7 @@ final class Completion {
     private void finish(TransactionState end) {
         tx.setState(end);
         tx.engine.finished(tx);
+        tx.engine.counters.onCompleted(end, protocol);
         int status = end == TransactionState.HEURISTIC_MIXED ? Status.STATUS_UNKNOWN : end.status();
         afterCompletion(true, status);
         afterCompletion(false, status);

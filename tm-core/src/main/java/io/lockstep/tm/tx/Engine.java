@@ -1,6 +1,7 @@
 package io.lockstep.tm.tx;
 
 import io.lockstep.tm.TransactionListener;
+import io.lockstep.tm.TransactionCounters;
 import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.xa.Gtrid;
 import jakarta.transaction.Transaction;
@@ -26,6 +27,7 @@ public final class Engine {
     /** Every transaction from begin until it is completely finished, ordered by deadline: the reaper's queue too. */
     final ConcurrentSkipListSet<GlobalTransaction> alive = new ConcurrentSkipListSet<>();
     final TimeoutReaper reaper;
+    final TransactionCounters counters = new TransactionCounters();
     private final int defaultTimeoutSeconds;
 
     public Engine(String nodeId, long epochMillis, int defaultTimeoutSeconds, TransactionLog log,
@@ -47,6 +49,11 @@ public final class Engine {
         reaper.stop();
     }
 
+    /** Counters of this engine's transactions. */
+    public TransactionCounters counters() {
+        return counters;
+    }
+
     public ThreadAssociation association() {
         return association;
     }
@@ -57,6 +64,7 @@ public final class Engine {
         int timeout = state.timeoutSeconds > 0 ? state.timeoutSeconds : defaultTimeoutSeconds;
         GlobalTransaction tx = new GlobalTransaction(this, gtrids.next(), timeout, sequence.incrementAndGet());
         alive.add(tx);
+        counters.onBegin();
         reaper.scheduled(tx);
         state.tx = tx;
         listener.stateChanged(tx, tx.gtrid, null, tx.state);

@@ -576,6 +576,7 @@ public final class GlobalTransaction implements Transaction, Comparable<GlobalTr
             }
             completing = true;
             timedOut = true;
+            engine.counters.onTimeout();
             rollbackCause = new IllegalStateException("transaction " + gtrid + " timed out after "
                     + timeoutSeconds + " s");
         } finally {

@@ -1,0 +1,42 @@
+package io.lockstep.cli.admin;
+
+import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.LockstepTransactionManager;
+import io.lockstep.tm.XAResourceSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that open a log directory as its manager would. */
+public final class LogOptions {
+    @Option(names = "--log", required = true, description = "the log directory of the node")
+    Path log;
+
+    @Option(names = "--node", required = true, description = "the node id that owns the log (lockstep.nodeId)")
+    String node;
+
+    @Option(names = "--resources", description = "properties file describing the resources to recover"
+            + " (resource.<name>.type|url|user|password)")
+    Path resources;
+
+    /**
+     * Opens the log as the node's manager (taking its directory lock: fails with the holder's pid when the
+     * application is running). Background recovery is off; the caller drives passes.
+     */
+    LockstepTransactionManager open() {
+        if (!Files.isDirectory(log)) {
+            throw new IllegalArgumentException("log directory " + log.toAbsolutePath() + " does not exist");
+        }
+        return Lockstep.builder().nodeId(node).logDirectory(log).recoveryInterval(Duration.ofDays(365)).build();
+    }
+
+    List<XAResourceSource> sources() throws IOException {
+        if (resources == null) {
+            throw new IllegalArgumentException("--resources FILE is required for this command");
+        }
+        return ResourcesFile.read(resources);
+    }
+}

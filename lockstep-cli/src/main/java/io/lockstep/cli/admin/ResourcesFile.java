@@ -1,0 +1,156 @@
+package io.lockstep.cli.admin;
+
+import io.lockstep.tm.RecoverySession;
+import io.lockstep.tm.XAResourceSource;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeSet;
+import javax.sql.XAConnection;
+import javax.sql.XADataSource;
+import javax.transaction.xa.XAResource;
+
+/**
+ * The resources an operator's command recovers, described in a properties file:
+ * <pre>
+ * resource.pg-orders.type=postgres        # postgres | mysql | mariadb | h2
+ * resource.pg-orders.url=jdbc:postgresql://127.0.0.1:5432/orders
+ * resource.pg-orders.user=postgres
+ * resource.pg-orders.password=
+ * </pre>
+ * The name after {@code resource.} must be the name the application's resources use (it is in the commit records).
+ */
+final class ResourcesFile {
+    private ResourcesFile() {
+    }
+
+    static List<XAResourceSource> read(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        TreeSet<String> names = new TreeSet<>();
+        for (String key : p.stringPropertyNames()) {
+            String[] parts = key.split("\\.");
+            if (parts.length != 3 || !parts[0].equals("resource")
+                    || !List.of("type", "url", "user", "password").contains(parts[2])) {
+                throw new IllegalArgumentException(file + ": unknown key " + key
+                        + "; expected resource.<name>.type|url|user|password");
+            }
+            names.add(parts[1]);
+        }
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no resource.<name>.type entries");
+        }
+        List<XAResourceSource> sources = new ArrayList<>();
+        for (String name : names) {
+            String type = required(p, file, name, "type");
+            String url = required(p, file, name, "url");
+            sources.add(jdbc(name, type, url, p.getProperty("resource." + name + ".user"),
+                    p.getProperty("resource." + name + ".password")));
+        }
+        return sources;
+    }
+
+    private static String required(Properties p, Path file, String name, String what) {
+        String v = p.getProperty("resource." + name + "." + what);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException(file + ": resource." + name + "." + what + " is missing");
+        }
+        return v.trim();
+    }
+
+    static XAResourceSource jdbc(String name, String type, String url, String user, String password) {
+        XADataSource ds;
+        switch (type) {
+            case "postgres": {
+                org.postgresql.xa.PGXADataSource pg = new org.postgresql.xa.PGXADataSource();
+                pg.setUrl(url);
+                if (user != null) {
+                    pg.setUser(user);
+                }
+                if (password != null) {
+                    pg.setPassword(password);
+                }
+                ds = pg;
+                break;
+            }
+            case "mysql":
+            case "mariadb": {
+                com.mysql.cj.jdbc.MysqlXADataSource my = new com.mysql.cj.jdbc.MysqlXADataSource();
+                my.setUrl(url);
+                if (user != null) {
+                    my.setUser(user);
+                }
+                if (password != null) {
+                    my.setPassword(password);
+                }
+                ds = my;
+                break;
+            }
+            case "h2": {
+                org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+                h2.setURL(url);
+                h2.setUser(user == null ? "sa" : user);
+                h2.setPassword(password == null ? "" : password);
+                ds = h2;
+                break;
+            }
+            default:
+                throw new IllegalArgumentException("resource." + name + ".type \"" + type
+                        + "\": must be postgres, mysql, mariadb or h2");
+        }
+        return new XADataSourceSource(name, ds, url);
+    }
+
+    /** Recovery source over a driver's XADataSource; one connection per pass. */
+    private static final class XADataSourceSource implements XAResourceSource {
+        private final String name;
+        private final XADataSource ds;
+        private final String url;
+
+        XADataSourceSource(String name, XADataSource ds, String url) {
+            this.name = name;
+            this.ds = ds;
+            this.url = url;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public RecoverySession open() throws SQLException {
+            XAConnection c;
+            try {
+                c = ds.getXAConnection();
+            } catch (SQLException e) {
+                throw new SQLException("resource " + name + " at " + withoutPassword(url) + ": " + e.getMessage(), e);
+            }
+            XAResource r = c.getXAResource();
+            return new RecoverySession() {
+                @Override
+                public XAResource xaResource() {
+                    return r;
+                }
+
+                @Override
+                public void close() throws SQLException {
+                    c.close();
+                }
+            };
+        }
+    }
+
+    /** A JDBC URL with any password parameter masked, for messages. */
+    static String withoutPassword(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1****");
+    }
+}

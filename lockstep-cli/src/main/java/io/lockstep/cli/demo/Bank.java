@@ -1,0 +1,181 @@
+package io.lockstep.cli.demo;
+
+import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.NamedXAResource;
+import io.lockstep.tm.RecoverySession;
+import io.lockstep.tm.SuspendMode;
+import io.lockstep.tm.XAResourceSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.XAConnection;
+import javax.sql.XADataSource;
+import javax.transaction.xa.XAException;
+import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
+import org.h2.jdbcx.JdbcDataSource;
+import org.postgresql.xa.PGXADataSource;
+
+/**
+ * One bank of the demo: a database reached through its driver's XADataSource, with an account table. Also the
+ * recovery source of that database.
+ */
+final class Bank implements XAResourceSource {
+    static final String TABLE = "lockstep_demo_account";
+
+    final String name;
+    final String kind;
+    final String url;
+    private final XADataSource xa;
+    private final boolean canJoin;
+    private final SuspendMode suspendMode;
+
+    private Bank(String name, String kind, String url, XADataSource xa, boolean canJoin, SuspendMode mode) {
+        this.name = name;
+        this.kind = kind;
+        this.url = url;
+        this.xa = xa;
+        this.canJoin = canJoin;
+        this.suspendMode = mode;
+    }
+
+    /** A bank from its spec {@code name|kind|url}, as passed to the crash child. */
+    static Bank parse(String spec) {
+        String[] p = spec.split("\\|", 3);
+        return of(p[0], p[1], p[2]);
+    }
+
+    String spec() {
+        return name + "|" + kind + "|" + url;
+    }
+
+    static Bank of(String name, String kind, String url) {
+        switch (kind) {
+            case "h2": {
+                JdbcDataSource ds = new JdbcDataSource();
+                ds.setURL(url);
+                ds.setUser("sa");
+                return new Bank(name, kind, url, ds, true, SuspendMode.SUSPEND_RESUME);
+            }
+            case "postgres": {
+                PGXADataSource ds = new PGXADataSource();
+                ds.setUrl(url);
+                if (!url.contains("user=")) {
+                    ds.setUser("postgres");
+                }
+                return new Bank(name, kind, url, ds, false, SuspendMode.END_JOIN);
+            }
+            case "mysql": {
+                com.mysql.cj.jdbc.MysqlXADataSource ds = new com.mysql.cj.jdbc.MysqlXADataSource();
+                ds.setUrl(url);
+                if (!url.contains("user=")) {
+                    ds.setUser("root");
+                }
+                return new Bank(name, kind, url, ds, false, SuspendMode.END_RESUME);
+            }
+            default:
+                throw new IllegalArgumentException("unknown bank kind " + kind + ": h2, postgres or mysql");
+        }
+    }
+
+    String describe() {
+        return name + " (" + kind + ")";
+    }
+
+    XAConnection connect() throws SQLException {
+        try {
+            return xa.getXAConnection();
+        } catch (SQLException e) {
+            throw new SQLException("cannot connect to " + describe() + " at " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The XAResource of {@code c}, named for the commit record, with the vendor's join and suspend rules. */
+    NamedXAResource enlistable(XAConnection c) throws SQLException {
+        return Lockstep.named(name, c.getXAResource(), canJoin, suspendMode);
+    }
+
+    /** Drops and recreates the account table with {@code accounts} accounts of {@code balance} each. */
+    void open(int accounts, long balance) throws SQLException {
+        XAConnection xc = connect();
+        try (Connection c = xc.getConnection(); Statement s = c.createStatement()) {
+            c.setAutoCommit(true);
+            s.execute("DROP TABLE IF EXISTS " + TABLE);
+            s.execute("CREATE TABLE " + TABLE + " (id INT PRIMARY KEY, balance BIGINT NOT NULL)");
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " VALUES (?, ?)")) {
+                for (int i = 1; i <= accounts; i++) {
+                    ps.setInt(1, i);
+                    ps.setLong(2, balance);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        } finally {
+            xc.close();
+        }
+    }
+
+    long total() throws SQLException {
+        return query("SELECT COALESCE(SUM(balance), 0) FROM " + TABLE);
+    }
+
+    long balance(int account) throws SQLException {
+        return query("SELECT balance FROM " + TABLE + " WHERE id = " + account);
+    }
+
+    private long query(String sql) throws SQLException {
+        XAConnection xc = connect();
+        try (Connection c = xc.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } finally {
+            xc.close();
+        }
+    }
+
+    /** Lockstep branches this database still holds prepared. */
+    List<Xid> preparedLockstepBranches() throws Exception {
+        List<Xid> ours = new ArrayList<>();
+        try (RecoverySession s = open()) {
+            Xid[] all = s.xaResource().recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN);
+            for (Xid x : all == null ? new Xid[0] : all) {
+                if (x.getFormatId() == io.lockstep.tm.xa.LockstepXid.FORMAT_ID) {
+                    ours.add(x);
+                }
+            }
+        }
+        return ours;
+    }
+
+    // ---------------------------------------------------------------- XAResourceSource
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public RecoverySession open() throws SQLException {
+        XAConnection c = connect();
+        XAResource r = c.getXAResource();
+        return new RecoverySession() {
+            @Override
+            public XAResource xaResource() {
+                return r;
+            }
+
+            @Override
+            public void close() throws SQLException {
+                c.close();
+            }
+        };
+    }
+
+    static String xaError(XAException e) {
+        return io.lockstep.tm.xa.XAErrors.name(e.errorCode);
+    }
+}

@@ -1,0 +1,72 @@
+package io.lockstep.cli.demo;
+
+import jakarta.transaction.Transaction;
+import jakarta.transaction.TransactionManager;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import javax.sql.XAConnection;
+
+/**
+ * Moves money from one bank to the other in one global transaction. Keeps one XA connection per bank for its
+ * whole life (one thread), as H2 needs (DESIGN.md §6: keep the connection until phase 2).
+ */
+final class Teller implements AutoCloseable {
+    private final TransactionManager tm;
+    private final Bank from;
+    private final Bank to;
+    private final XAConnection fromConn;
+    private final XAConnection toConn;
+    /**
+     * One handle per XA connection for the teller's life: with H2 every getConnection() closes the previous handle
+     * and the session forgets the name of its prepared transaction, so COMMIT TRANSACTION then fails.
+     */
+    private final Connection fromSql;
+    private final Connection toSql;
+
+    Teller(TransactionManager tm, Bank from, Bank to) throws SQLException {
+        this.tm = tm;
+        this.from = from;
+        this.to = to;
+        this.fromConn = from.connect();
+        this.toConn = to.connect();
+        this.fromSql = fromConn.getConnection();
+        this.toSql = toConn.getConnection();
+    }
+
+    /** One transfer: debit {@code fromAccount} in one bank, credit {@code toAccount} in the other, commit. */
+    void transfer(int fromAccount, int toAccount, long amount) throws Exception {
+        tm.begin();
+        try {
+            Transaction tx = tm.getTransaction();
+            tx.enlistResource(from.enlistable(fromConn));
+            tx.enlistResource(to.enlistable(toConn));
+            update(fromSql, fromAccount, -amount);
+            update(toSql, toAccount, amount);
+        } catch (Exception | Error e) {
+            tm.rollback();
+            throw e;
+        }
+        tm.commit();
+    }
+
+    private static void update(Connection c, int account, long delta) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + Bank.TABLE
+                + " SET balance = balance + ? WHERE id = ?")) {
+            ps.setLong(1, delta);
+            ps.setInt(2, account);
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("account " + account + " not found");
+            }
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try {
+            fromConn.close();
+        } finally {
+            toConn.close();
+        }
+    }
+}
