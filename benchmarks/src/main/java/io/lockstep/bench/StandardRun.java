@@ -26,7 +26,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * the disk baseline side by side and prints the tables of {@code docs/benchmarks.md} with the ratios.
  *
  * <p>Arguments: the groups to run ({@code engine}, {@code log}, {@code durable}, {@code latency}; default all) and
- * optionally {@code --threads=1,4,16,64} and {@code --quick} (1 s iterations, for a smoke test of the harness).
+ * optionally {@code --threads=1,4,16,64}, {@code --peers=lockstep,lockstep-file} (only these configurations of the
+ * engine and durable benchmarks) and {@code --quick} (1 s iterations, for a smoke test of the harness).
  * Results go to stdout and to {@code results.md} in {@code -Dlockstep.bench.results} (default
  * {@code target/bench-results}); device flush counts come from the forks through {@code fsync.csv} there.
  */
@@ -35,6 +36,7 @@ public final class StandardRun {
 
     private final boolean quick;
     private final int[] threads;
+    private String[] peers;
     private final Path results;
     private final StringBuilder report = new StringBuilder();
 
@@ -46,6 +48,7 @@ public final class StandardRun {
 
     public static void main(String[] args) throws Exception {
         boolean quick = false;
+        String[] peers = null;
         int[] threads = {1, 4, 16, 64};
         List<String> groups = new ArrayList<>();
         for (String a : args) {
@@ -53,11 +56,13 @@ public final class StandardRun {
                 quick = true;
             } else if (a.startsWith("--threads=")) {
                 threads = java.util.Arrays.stream(a.substring(10).split(",")).mapToInt(Integer::parseInt).toArray();
+            } else if (a.startsWith("--peers=")) {
+                peers = a.substring(8).split(",");
             } else if (GROUPS.contains(a)) {
                 groups.add(a);
             } else {
                 throw new IllegalArgumentException("unknown argument \"" + a + "\"; use groups " + GROUPS
-                        + ", --threads=1,4,16,64 or --quick");
+                        + ", --threads=1,4,16,64, --peers=a,b or --quick");
             }
         }
         if (groups.isEmpty()) {
@@ -68,6 +73,7 @@ public final class StandardRun {
         Files.createDirectories(results);
         Files.deleteIfExists(results.resolve("fsync.csv"));
         StandardRun run = new StandardRun(quick, threads, results);
+        run.peers = peers;
         for (String g : groups) {
             switch (g) {
                 case "engine": run.engine(); break;
@@ -88,7 +94,7 @@ public final class StandardRun {
     private void engine() throws RunnerException {
         List<RunResult> all = new ArrayList<>();
         for (int t : threads) {
-            all.addAll(run(options("EngineBenchmark", t).addProfiler(GCProfiler.class)));
+            all.addAll(run(withPeers(options("EngineBenchmark", t).addProfiler(GCProfiler.class))));
         }
         for (String method : new String[] {"onePhase", "twoPhase"}) {
             line("### Engine, %s (no-op log / in-memory stores), ops/s", method.equals("onePhase") ? "1PC" : "2PC");
@@ -135,7 +141,7 @@ public final class StandardRun {
     private void durable() throws RunnerException, IOException {
         List<RunResult> all = new ArrayList<>();
         for (int t : threads) {
-            all.addAll(run(options("DurableBenchmark", t)));
+            all.addAll(run(withPeers(options("DurableBenchmark", t))));
         }
         Map<String, String> fsync = fsyncRates();
         String[] peers = {"lockstep-file", "narayana-file", "narayana-journal", "atomikos-file"};
@@ -171,7 +177,7 @@ public final class StandardRun {
             latencyThreads = new int[] {latencyThreads[0]};
         }
         for (int t : latencyThreads) {
-            all.addAll(run(options("DurableBenchmark", t).mode(Mode.SampleTime)
+            all.addAll(run(withPeers(options("DurableBenchmark", t)).mode(Mode.SampleTime)
                     .timeUnit(TimeUnit.MICROSECONDS)));
         }
         line("### End-to-end 2PC latency with a durable log (JMH SampleTime), ms");
@@ -209,6 +215,10 @@ public final class StandardRun {
                     .measurementTime(TimeValue.seconds(1));
         }
         return b;
+    }
+
+    private ChainedOptionsBuilder withPeers(ChainedOptionsBuilder b) {
+        return peers == null ? b : b.param("peer", peers);
     }
 
     private static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
