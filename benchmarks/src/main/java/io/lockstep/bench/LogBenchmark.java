@@ -4,6 +4,7 @@ import io.lockstep.tm.log.BranchRef;
 import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.log.TransactionLogException;
+import io.lockstep.tm.log.file.SegmentedFileLog;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -44,9 +45,9 @@ public class LogBenchmark {
     private final AtomicInteger threadIds = new AtomicInteger();
 
     @Setup(Level.Trial)
-    public void open() {
+    public void open() throws TransactionLogException {
         dir = BenchDirs.fresh("log");
-        log = FileLogs.open(dir, "bench", SEGMENT_SIZE);
+        log = SegmentedFileLog.open(dir, "bench", SEGMENT_SIZE, false);
         fsyncs = new FsyncCounter(dir);
     }
 

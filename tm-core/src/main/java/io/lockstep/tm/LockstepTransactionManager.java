@@ -3,10 +3,10 @@ package io.lockstep.tm;
 import io.lockstep.tm.admin.LockstepAdmin;
 import io.lockstep.tm.admin.ManagementEndpoint;
 import io.lockstep.tm.admin.TransactionView;
-import io.lockstep.tm.log.InMemoryLog;
 import io.lockstep.tm.log.LogRecord;
 import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.log.TransactionLogException;
+import io.lockstep.tm.log.file.SegmentedFileLog;
 import io.lockstep.tm.recovery.RecordIndex;
 import io.lockstep.tm.recovery.RecoveryCoordinator;
 import io.lockstep.tm.recovery.RecoveryReport;
@@ -104,7 +104,12 @@ public final class LockstepTransactionManager
     }
 
     private static TransactionLog openFileLog(LockstepConfig config) {
-        return new InMemoryLog();
+        try {
+            return SegmentedFileLog.open(config.logDirectory(), config.nodeId(), config.logSegmentSize(),
+                    config.logIgnoreCorruption());
+        } catch (TransactionLogException e) {
+            throw new IllegalStateException("cannot start Lockstep node " + config.nodeId() + ": " + e.getMessage(), e);
+        }
     }
 
     private static long maxEpoch(String nodeId, List<LogRecord> records) {

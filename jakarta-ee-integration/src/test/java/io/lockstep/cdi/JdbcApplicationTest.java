@@ -1,0 +1,172 @@
+package io.lockstep.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.jboss.weld.junit5.EnableWeld;
+import org.jboss.weld.junit5.WeldInitiator;
+import org.jboss.weld.junit5.WeldSetup;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A CDI application writing to PostgreSQL and MariaDB in one {@code @Transactional} method, through the
+ * {@link Databases} producer: both writes commit together (two-phase commit) or neither does.
+ */
+@EnableWeld
+class JdbcApplicationTest {
+
+    @ApplicationScoped
+    @Transactional
+    static class OrderService {
+        @Inject
+        @Databases.Orders
+        Databases.XaSession orders;
+        @Inject
+        @Databases.Ledger
+        Databases.XaSession ledger;
+
+        public void place(String id, int amount) throws SQLException {
+            write(orders.connection(), "INSERT INTO lockstep_cdi_orders (id, amount) VALUES (?, ?)", id, amount);
+            write(ledger.connection(), "INSERT INTO lockstep_cdi_ledger (id, amount) VALUES (?, ?)", id, -amount);
+        }
+
+        public void placeThenFail(String id, int amount, RuntimeException failure) throws SQLException {
+            place(id, amount);
+            throw failure;
+        }
+
+        public void placeThenFailChecked(String id, int amount, IOException failure) throws Exception {
+            place(id, amount);
+            throw failure;
+        }
+
+        private static void write(Connection c, String sql, String id, int amount) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, id);
+                ps.setInt(2, amount);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    @WeldSetup
+    WeldInitiator weld = WeldInitiator.from(TestContainers.weld(Databases.class, OrderService.class)).build();
+
+    @Inject
+    OrderService service;
+
+    @BeforeAll
+    static void createTables() throws SQLException {
+        try (Connection pg = Databases.plainPg(); Statement st = pg.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SHOW max_prepared_transactions")) {
+                rs.next();
+                if (rs.getInt(1) == 0) {
+                    throw new AssertionError("PostgreSQL at " + Databases.PG_URL + " has max_prepared_transactions=0,"
+                            + " so it cannot prepare XA branches; run bin/test (which sets it to 64) or ALTER SYSTEM"
+                            + " SET max_prepared_transactions = 64 and restart the server");
+                }
+            }
+            st.execute("CREATE TABLE IF NOT EXISTS lockstep_cdi_orders (id VARCHAR(64) PRIMARY KEY, amount INT)");
+            st.execute("DELETE FROM lockstep_cdi_orders");
+        }
+        try (Connection maria = Databases.plainMariaDb(); Statement st = maria.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS lockstep_cdi_ledger (id VARCHAR(64) PRIMARY KEY, amount INT)"
+                    + " ENGINE=InnoDB");
+            st.execute("DELETE FROM lockstep_cdi_ledger");
+        }
+    }
+
+    private static Integer amount(Connection c, String table, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT amount FROM " + table + " WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : null;
+            }
+        }
+    }
+
+    private static Integer order(String id) throws SQLException {
+        try (Connection pg = Databases.plainPg()) {
+            return amount(pg, "lockstep_cdi_orders", id);
+        }
+    }
+
+    private static Integer ledger(String id) throws SQLException {
+        try (Connection maria = Databases.plainMariaDb()) {
+            return amount(maria, "lockstep_cdi_ledger", id);
+        }
+    }
+
+    private static int preparedBranchesInPostgres() throws SQLException {
+        try (Connection pg = Databases.plainPg(); Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static int preparedBranchesInMariaDb() throws SQLException {
+        int count = 0;
+        try (Connection maria = Databases.plainMariaDb(); Statement st = maria.createStatement();
+                ResultSet rs = st.executeQuery("XA RECOVER")) {
+            while (rs.next()) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    @Test
+    void transactionalMethodCommitsBothDatabases() throws Exception {
+        service.place("committed", 100);
+        assertThat(order("committed")).isEqualTo(100);
+        assertThat(ledger("committed")).isEqualTo(-100);
+        assertThat(preparedBranchesInPostgres()).isZero();
+        assertThat(preparedBranchesInMariaDb()).isZero();
+    }
+
+    @Test
+    void uncheckedExceptionRollsBackBothDatabases() {
+        IllegalStateException failure = new IllegalStateException("after both writes");
+        assertThatThrownBy(() -> service.placeThenFail("rolled-back", 50, failure)).isSameAs(failure);
+        assertThatNeitherDatabaseHas("rolled-back");
+    }
+
+    @Test
+    void checkedExceptionStillCommitsBothDatabases() throws Exception {
+        IOException failure = new IOException("checked");
+        assertThatThrownBy(() -> service.placeThenFailChecked("checked", 7, failure)).isSameAs(failure);
+        assertThat(order("checked")).isEqualTo(7);
+        assertThat(ledger("checked")).isEqualTo(-7);
+    }
+
+    @Test
+    void failingSecondWriteRollsBackTheFirstDatabase() throws Exception {
+        service.place("duplicate", 1);
+        assertThatThrownBy(() -> service.place("duplicate", 2)).isInstanceOf(SQLException.class);
+        assertThat(order("duplicate")).as("PostgreSQL keeps the first order only").isEqualTo(1);
+        assertThat(ledger("duplicate")).isEqualTo(-1);
+    }
+
+    private static void assertThatNeitherDatabaseHas(String id) {
+        try {
+            assertThat(order(id)).as("PostgreSQL row").isNull();
+            assertThat(ledger(id)).as("MariaDB row").isNull();
+            assertThat(preparedBranchesInPostgres()).isZero();
+            assertThat(preparedBranchesInMariaDb()).isZero();
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
