@@ -72,7 +72,9 @@ public final class GlobalTransaction implements Transaction, Comparable<GlobalTr
     GlobalTransaction(Engine engine, String gtrid, int timeoutSeconds, long seq) {
         this.engine = engine;
         this.gtrid = gtrid;
-        this.gtridBytes = gtrid.getBytes(StandardCharsets.US_ASCII);
+        // A gtrid is US-ASCII by construction (Gtrid), so its ISO-8859-1 bytes are the same bytes; that encoder is a
+        // plain array copy, while the US-ASCII one checks every character (13% of a 1PC in the engine benchmark).
+        this.gtridBytes = gtrid.getBytes(StandardCharsets.ISO_8859_1);
         this.timeoutSeconds = timeoutSeconds;
         this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         this.startMillis = System.currentTimeMillis();
