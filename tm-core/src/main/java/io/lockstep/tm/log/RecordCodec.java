@@ -3,7 +3,6 @@ package io.lockstep.tm.log;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -136,11 +135,11 @@ public final class RecordCodec {
                 case COMMIT: {
                     long time = payload.getLong();
                     int n = payload.getShort() & 0xffff;
-                    List<BranchRef> branches = new ArrayList<>(n);
+                    BranchRef[] branches = new BranchRef[n];
                     for (int i = 0; i < n; i++) {
-                        branches.add(new BranchRef(getString(payload), payload.getInt()));
+                        branches[i] = new BranchRef(getString(payload), payload.getInt());
                     }
-                    r = new CommitRecord(gtrid, time, branches);
+                    r = new CommitRecord(gtrid, time, List.of(branches));
                     break;
                 }
                 case END:

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,8 +24,12 @@ public final class Engine {
     final Gtrid gtrids;
     final ThreadAssociation association = new ThreadAssociation();
     final AtomicLong sequence = new AtomicLong();
-    /** Every transaction from begin until it is completely finished, ordered by deadline: the reaper's queue too. */
-    final ConcurrentSkipListSet<GlobalTransaction> alive = new ConcurrentSkipListSet<>();
+    /**
+     * Every transaction from begin until it is completely finished. A hash set, not a deadline-ordered one: every
+     * transaction of every thread adds and removes itself here, and an ordered structure makes all of them contend on
+     * its head and tail; the reaper scans it instead (see {@link TimeoutReaper}).
+     */
+    final Set<GlobalTransaction> alive = ConcurrentHashMap.newKeySet();
     final TimeoutReaper reaper;
     final TransactionCounters counters = new TransactionCounters();
     private final int defaultTimeoutSeconds;

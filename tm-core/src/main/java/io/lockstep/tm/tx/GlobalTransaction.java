@@ -39,7 +39,7 @@ import javax.transaction.xa.XAResource;
  *
  * <p>Public only because the facade in {@code io.lockstep.tm} needs it; not an API.
  */
-public final class GlobalTransaction implements Transaction, Comparable<GlobalTransaction> {
+public final class GlobalTransaction implements Transaction {
     final Engine engine;
     final String gtrid;
     final byte[] gtridBytes;
@@ -599,20 +599,6 @@ public final class GlobalTransaction implements Transaction, Comparable<GlobalTr
         }
     }
 
-    /** For the reaper: true once a completion or the timeout has been claimed. */
-    boolean isTimeoutHandled() {
-        TransactionState s = state;
-        if (s != TransactionState.ACTIVE && s != TransactionState.MARKED_ROLLBACK) {
-            return true;
-        }
-        lock.lock();
-        try {
-            return completing;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     boolean isTimedOut() {
         lock.lock();
         try {
@@ -704,19 +690,13 @@ public final class GlobalTransaction implements Transaction, Comparable<GlobalTr
     }
 
     @Override
-    public int compareTo(GlobalTransaction o) {
-        int c = Long.compare(deadlineNanos - o.deadlineNanos, 0);
-        return c != 0 ? c : Long.compare(seq, o.seq);
-    }
-
-    @Override
     public boolean equals(Object o) {
         return this == o;
     }
 
     @Override
     public int hashCode() {
-        return Long.hashCode(seq);
+        return Long.hashCode(seq * 0x9E3779B97F4A7C15L);
     }
 
     @Override

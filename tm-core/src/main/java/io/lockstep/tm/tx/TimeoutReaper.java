@@ -8,13 +8,15 @@ import org.slf4j.LoggerFactory;
  * Rolls back transactions at their deadline, while their owners may still be busy (JTA: the transaction is
  * rolled back, the owner's later {@code commit} throws {@code RollbackException}).
  *
- * <p>One daemon thread per manager. It watches the head of {@link Engine#alive}, a skip list ordered by deadline:
- * it parks until the earliest deadline, and {@link #scheduled} unparks it only when a new transaction's deadline
- * is earlier than that (rare: transactions of one timeout arrive in deadline order). Transactions that finished are removed
- * from the set by their completion, so the reaper never sees them; those already completing are skipped.
+ * <p>One daemon thread per manager. Each round it scans {@link Engine#alive}, times out every transaction past its
+ * deadline that no completion has claimed, and parks until the earliest remaining deadline (at most one second).
+ * {@link #scheduled} unparks it only when a new transaction's deadline is earlier than that — rare, since
+ * transactions of one timeout arrive in deadline order — so begin and commit never touch the reaper otherwise.
  */
 final class TimeoutReaper implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TimeoutReaper.class);
+
+    private static final long MAX_PARK_NANOS = 1_000_000_000L;
 
     private final Engine engine;
     private final Thread thread;
@@ -54,30 +56,26 @@ final class TimeoutReaper implements Runnable {
         while (running) {
             // While scanning, every new transaction unparks us (its permit makes the next park return at once).
             parkedUntil = Long.MAX_VALUE;
-            GlobalTransaction head = null;
+            long now = System.nanoTime();
+            long next = now + MAX_PARK_NANOS;
             for (GlobalTransaction tx : engine.alive) {
-                if (!tx.isTimeoutHandled()) {
-                    head = tx;
-                    break;
+                long deadline = tx.deadlineNanos;
+                if (deadline - now > 0) {
+                    if (deadline - next < 0) {
+                        next = deadline;
+                    }
+                    continue;
+                }
+                try {
+                    tx.timeout(); // no-op when a completion already claimed it
+                } catch (RuntimeException e) {
+                    LOG.error("timeout of transaction {} failed", tx.gtrid, e);
                 }
             }
-            long now = System.nanoTime();
-            if (head == null) {
-                parkedUntil = now + 1_000_000_000L;
-                LockSupport.parkNanos(this, 1_000_000_000L);
-                continue;
-            }
-            long wait = head.deadlineNanos - now;
+            parkedUntil = next;
+            long wait = next - System.nanoTime();
             if (wait > 0) {
-                parkedUntil = head.deadlineNanos;
                 LockSupport.parkNanos(this, wait);
-                continue;
-            }
-            parkedUntil = now;
-            try {
-                head.timeout();
-            } catch (RuntimeException e) {
-                LOG.error("timeout of transaction {} failed", head.gtrid, e);
             }
         }
     }

@@ -40,9 +40,13 @@ final class LiveRecords {
     /** The live records of one gtrid. */
     static final class Entry {
         Located commit;
-        final List<Located> others = new ArrayList<>(1);
+        /** HEURISTIC and ADMIN records; empty (shared, immutable) until the first one, which is rare. */
+        List<Located> others = List.of();
 
         List<Located> all() {
+            if (others.isEmpty()) {
+                return commit == null ? List.of() : List.of(commit);
+            }
             List<Located> all = new ArrayList<>(1 + others.size());
             if (commit != null) {
                 all.add(commit);
@@ -84,7 +88,7 @@ final class LiveRecords {
                 if (e == null) {
                     return; // audit of a finished transaction: nothing to keep
                 }
-                if (((AdminRecord) r).action() == AdminAction.FORGET) {
+                if (((AdminRecord) r).action() == AdminAction.FORGET && !e.others.isEmpty()) {
                     e.others.removeIf(l -> {
                         if (l.record instanceof HeuristicRecord) {
                             l.release();
@@ -108,6 +112,9 @@ final class LiveRecords {
                 segment.liveRecords++;
                 return;
             }
+        }
+        if (e.others.isEmpty()) {
+            e.others = new ArrayList<>(2);
         }
         e.others.add(new Located(r, segment));
     }

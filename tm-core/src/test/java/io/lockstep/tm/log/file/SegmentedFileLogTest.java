@@ -67,7 +67,7 @@ class SegmentedFileLogTest {
         }
         try (SegmentedFileLog log = open()) {
             assertThat(log.replay()).isEmpty();
-            assertThat(log.replayedRecords()).hasSize(6);
+            assertThat(log.replayedCount()).isEqualTo(6);
         }
     }
 
