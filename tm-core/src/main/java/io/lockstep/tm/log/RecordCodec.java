@@ -31,6 +31,9 @@ public final class RecordCodec {
 
     private final CRC32C crc32c = new CRC32C();
     private final byte[] seqBytes = new byte[8];
+    /** Resource names seen recently by {@link #decodeShared}: a log repeats a handful of names millions of times. */
+    private final String[] names = new String[16];
+    private final byte[][] nameBytes = new byte[16][];
 
     /** Appends the frame of {@code r} at {@code buf}'s position with a zero CRC (set later by {@link #seal}). */
     public static void writeFrame(LogRecord r, ByteBuffer buf) {
@@ -165,6 +168,68 @@ public final class RecordCodec {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("payload too short for its type", e);
         }
+    }
+
+    /**
+     * As {@link #decode}, sharing one String instance per distinct resource name (replay of a large log keeps far
+     * fewer objects alive). Not thread-safe.
+     */
+    public LogRecord decodeShared(byte type, ByteBuffer payload) {
+        if (type != RecordType.COMMIT.code()) {
+            return decode(type, payload);
+        }
+        try {
+            String gtrid = getString(payload);
+            long time = payload.getLong();
+            int n = payload.getShort() & 0xffff;
+            BranchRef[] branches = new BranchRef[n];
+            for (int i = 0; i < n; i++) {
+                branches[i] = new BranchRef(sharedName(payload), payload.getInt());
+            }
+            if (payload.hasRemaining()) {
+                throw new IllegalArgumentException(payload.remaining() + " unexpected trailing bytes");
+            }
+            return new CommitRecord(gtrid, time, List.of(branches));
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("payload too short for its type", e);
+        }
+    }
+
+    private String sharedName(ByteBuffer buf) {
+        int n = buf.getShort() & 0xffff;
+        if (n > buf.remaining()) {
+            throw new IllegalArgumentException("string length " + n + " exceeds the payload");
+        }
+        int at = buf.position();
+        int slot = -1;
+        for (int i = 0; i < names.length; i++) {
+            byte[] b = nameBytes[i];
+            if (b == null) {
+                slot = i;
+                break;
+            }
+            if (b.length == n && matches(buf, at, b)) {
+                buf.position(at + n);
+                return names[i];
+            }
+        }
+        byte[] b = new byte[n];
+        buf.get(b);
+        String s = new String(b, StandardCharsets.UTF_8);
+        if (slot >= 0) {
+            names[slot] = s;
+            nameBytes[slot] = b;
+        }
+        return s;
+    }
+
+    private static boolean matches(ByteBuffer buf, int at, byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (buf.get(at + i) != b[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void putString(ByteBuffer buf, String s) {

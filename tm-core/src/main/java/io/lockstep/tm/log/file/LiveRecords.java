@@ -56,13 +56,22 @@ final class LiveRecords {
         }
     }
 
-    private final Map<String, Entry> entries = new HashMap<>();
+    private final Map<String, Entry> entries;
+
+    /** @param expected how many live transactions to expect (sizes the map once instead of rehashing it) */
+    LiveRecords(int expected) {
+        entries = new HashMap<>(Math.max(16, (int) Math.min(1 << 24, expected * 4L / 3 + 1)));
+    }
 
     /** Applies one record read from, or written to, {@code segment}. */
     void apply(LogRecord r, Segment segment) {
         switch (r.type()) {
             case COMMIT: {
-                Entry e = entries.computeIfAbsent(r.gtrid(), g -> new Entry());
+                Entry e = entries.get(r.gtrid());
+                if (e == null) {
+                    e = new Entry();
+                    entries.put(r.gtrid(), e);
+                }
                 if (e.commit != null) {
                     e.commit.release(); // a copy moved forward replaces the original
                 }

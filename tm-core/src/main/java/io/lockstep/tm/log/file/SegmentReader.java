@@ -130,7 +130,7 @@ final class SegmentReader {
         ByteBuffer payload = buf.duplicate();
         payload.limit(pos + RecordCodec.FRAME_HEADER + length).position(pos + RecordCodec.FRAME_HEADER);
         try {
-            return RecordCodec.decode(buf.get(pos + 8), payload);
+            return codec.decodeShared(buf.get(pos + 8), payload);
         } catch (IllegalArgumentException e) {
             return null;
         }

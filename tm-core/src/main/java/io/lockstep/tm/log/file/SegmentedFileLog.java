@@ -78,7 +78,7 @@ public final class SegmentedFileLog implements TransactionLog {
     private ByteBuffer writing = ByteBuffer.allocate(INITIAL_BUFFER);
     private List<LogRecord> writingRecords = new ArrayList<>();
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
-    private final LiveRecords live = new LiveRecords();
+    private LiveRecords live = new LiveRecords(16);
     private Segment current;
     private long dirtyFrom = -1;
     private long dirtyTo;
@@ -140,6 +140,11 @@ public final class SegmentedFileLog implements TransactionLog {
                     Segment.seqOf(b))).toList();
         }
         SegmentReader reader = new SegmentReader(codec, ignoreCorruption);
+        long bytes = 0;
+        for (Path f : files) {
+            bytes += Files.size(f);
+        }
+        live = new LiveRecords((int) Math.min(Integer.MAX_VALUE, bytes / 256)); // a COMMIT frame is ~60-100 bytes
         for (int i = 0; i < files.size(); i++) {
             boolean last = i == files.size() - 1;
             Segment s;
