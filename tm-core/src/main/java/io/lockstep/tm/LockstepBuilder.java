@@ -43,7 +43,9 @@ public final class LockstepBuilder {
 
     /** Keys owned by other modules (adapters, CDI, Spring); accepted here and ignored by the engine. */
     private static final List<String> FOREIGN_PREFIXES = List.of("lockstep.datasources.", "lockstep.jms.",
-            "lockstep.cdi.", "lockstep.log.jdbc", "lockstep.log.type", "lockstep.metrics.", "lockstep.spring.");
+            "lockstep.cdi.", "lockstep.log.jdbc", "lockstep.log.type", "lockstep.metrics.", "lockstep.spring.",
+            // test harness and benchmark knobs (-Dlockstep.crash.cycles, -Dlockstep.crashAt, -Dlockstep.bench.*)
+            "lockstep.crash", "lockstep.bench.");
 
     private static final Pattern NODE_ID_CHARS = Pattern.compile("[A-Za-z0-9._-]+");
     static final int MAX_NODE_ID_BYTES = 24;
