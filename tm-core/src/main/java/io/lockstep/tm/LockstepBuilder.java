@@ -41,11 +41,11 @@ public final class LockstepBuilder {
             ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION, MANAGEMENT_PORT,
             MANAGEMENT_HOST, MANAGEMENT_TOKEN);
 
-    /** Keys owned by other modules (adapters, CDI, Spring); accepted here and ignored by the engine. */
-    private static final List<String> FOREIGN_PREFIXES = List.of("lockstep.datasources.", "lockstep.jms.",
-            "lockstep.cdi.", "lockstep.log.jdbc", "lockstep.log.type", "lockstep.metrics.", "lockstep.spring.",
-            // test harness and benchmark knobs (-Dlockstep.crash.cycles, -Dlockstep.crashAt, -Dlockstep.bench.*)
-            "lockstep.crash", "lockstep.bench.");
+    /**
+     * Test harness and benchmark knobs ({@code -Dlockstep.crash.cycles}, {@code -Dlockstep.crashAt},
+     * {@code -Dlockstep.bench.*}): system properties of the build, not configuration; ignored here.
+     */
+    private static final List<String> FOREIGN_PREFIXES = List.of("lockstep.crash", "lockstep.bench.");
 
     private static final Pattern NODE_ID_CHARS = Pattern.compile("[A-Za-z0-9._-]+");
     static final int MAX_NODE_ID_BYTES = 24;
