@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.NamedXAResource;
+import java.util.function.UnaryOperator;
 import io.lockstep.tm.SuspendMode;
 import jakarta.jms.JMSException;
 import jakarta.jms.MessageProducer;
@@ -34,7 +36,16 @@ final class Teller implements AutoCloseable {
     private final XASession brokerSession;
     private final MessageProducer producer;
 
+    /** Applied to every resource before it is enlisted (the crash child wraps them; the identity otherwise). */
+    private final UnaryOperator<NamedXAResource> wrap;
+
     Teller(TransactionManager tm, Bank from, Bank to, XAConnectionFactory broker) throws SQLException, JMSException {
+        this(tm, from, to, broker, UnaryOperator.identity());
+    }
+
+    Teller(TransactionManager tm, Bank from, Bank to, XAConnectionFactory broker, UnaryOperator<NamedXAResource> wrap)
+            throws SQLException, JMSException {
+        this.wrap = wrap;
         this.tm = tm;
         this.from = from;
         this.to = to;
@@ -53,10 +64,10 @@ final class Teller implements AutoCloseable {
         tm.begin();
         try {
             Transaction tx = tm.getTransaction();
-            tx.enlistResource(from.enlistable(fromConn));
-            tx.enlistResource(to.enlistable(toConn));
-            tx.enlistResource(Lockstep.named(DemoCommand.BROKER, brokerSession.getXAResource(), false,
-                    SuspendMode.SUSPEND_RESUME));
+            tx.enlistResource(wrap.apply(from.enlistable(fromConn)));
+            tx.enlistResource(wrap.apply(to.enlistable(toConn)));
+            tx.enlistResource(wrap.apply(Lockstep.named(DemoCommand.BROKER, brokerSession.getXAResource(), false,
+                    SuspendMode.SUSPEND_RESUME)));
             update(fromSql, fromAccount, -amount);
             update(toSql, toAccount, amount);
             producer.send(brokerSession.getSession().createTextMessage("transfer " + amount + " from "
