@@ -24,8 +24,10 @@ import org.postgresql.xa.PGXADataSource;
  * One bank of the demo: a database reached through its driver's XADataSource, with an account table. Also the
  * recovery source of that database.
  */
-final class Bank implements XAResourceSource {
+public final class Bank implements XAResourceSource {
     static final String TABLE = "lockstep_demo_account";
+    /** One row per committed transfer, in both banks: a transfer half applied shows as an id in one bank only. */
+    static final String TRANSFERS = "lockstep_demo_transfer";
 
     final String name;
     final String kind;
@@ -44,16 +46,16 @@ final class Bank implements XAResourceSource {
     }
 
     /** A bank from its spec {@code name|kind|url}, as passed to the crash child. */
-    static Bank parse(String spec) {
+    public static Bank parse(String spec) {
         String[] p = spec.split("\\|", 3);
         return of(p[0], p[1], p[2]);
     }
 
-    String spec() {
+    public String spec() {
         return name + "|" + kind + "|" + url;
     }
 
-    static Bank of(String name, String kind, String url) {
+    public static Bank of(String name, String kind, String url) {
         switch (kind) {
             case "h2": {
                 JdbcDataSource ds = new JdbcDataSource();
@@ -100,11 +102,13 @@ final class Bank implements XAResourceSource {
     }
 
     /** Drops and recreates the account table with {@code accounts} accounts of {@code balance} each. */
-    void open(int accounts, long balance) throws SQLException {
+    public void open(int accounts, long balance) throws SQLException {
         XAConnection xc = connect();
         try (Connection c = xc.getConnection(); Statement s = c.createStatement()) {
             c.setAutoCommit(true);
             s.execute("DROP TABLE IF EXISTS " + TABLE);
+            s.execute("DROP TABLE IF EXISTS " + TRANSFERS);
+            s.execute("CREATE TABLE " + TRANSFERS + " (id VARCHAR(64) PRIMARY KEY)");
             s.execute("CREATE TABLE " + TABLE + " (id INT PRIMARY KEY, balance BIGINT NOT NULL)");
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " VALUES (?, ?)")) {
                 for (int i = 1; i <= accounts; i++) {
@@ -119,7 +123,22 @@ final class Bank implements XAResourceSource {
         }
     }
 
-    long total() throws SQLException {
+    /** Ids of the transfers recorded in this bank. */
+    public java.util.Set<String> transferIds() throws SQLException {
+        XAConnection xc = connect();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        try (Connection c = xc.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT id FROM " + TRANSFERS)) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        } finally {
+            xc.close();
+        }
+        return ids;
+    }
+
+    public long total() throws SQLException {
         return query("SELECT COALESCE(SUM(balance), 0) FROM " + TABLE);
     }
 
@@ -138,7 +157,7 @@ final class Bank implements XAResourceSource {
     }
 
     /** Lockstep branches this database still holds prepared. */
-    List<Xid> preparedLockstepBranches() throws Exception {
+    public List<Xid> preparedLockstepBranches() throws Exception {
         List<Xid> ours = new ArrayList<>();
         try (RecoverySession s = open()) {
             Xid[] all = s.xaResource().recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN);

@@ -61,6 +61,11 @@ final class Teller implements AutoCloseable {
 
     /** One transfer: debit {@code fromAccount} in one bank, credit {@code toAccount} in the other, commit. */
     void transfer(int fromAccount, int toAccount, long amount) throws Exception {
+        transfer(null, fromAccount, toAccount, amount);
+    }
+
+    /** As {@link #transfer(int, int, long)}, also recording {@code id} in both banks when it is not null. */
+    void transfer(String id, int fromAccount, int toAccount, long amount) throws Exception {
         tm.begin();
         try {
             Transaction tx = tm.getTransaction();
@@ -70,6 +75,10 @@ final class Teller implements AutoCloseable {
                     SuspendMode.SUSPEND_RESUME)));
             update(fromSql, fromAccount, -amount);
             update(toSql, toAccount, amount);
+            if (id != null) {
+                record(fromSql, id);
+                record(toSql, id);
+            }
             producer.send(brokerSession.getSession().createTextMessage("transfer " + amount + " from "
                     + from.name + "/" + fromAccount + " to " + to.name + "/" + toAccount));
         } catch (Exception | Error e) {
@@ -77,6 +86,13 @@ final class Teller implements AutoCloseable {
             throw e;
         }
         tm.commit();
+    }
+
+    private static void record(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Bank.TRANSFERS + " VALUES (?)")) {
+            ps.setString(1, id);
+            ps.executeUpdate();
+        }
     }
 
     private static void update(Connection c, int account, long delta) throws SQLException {
