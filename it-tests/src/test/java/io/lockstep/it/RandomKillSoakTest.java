@@ -72,8 +72,8 @@ class RandomKillSoakTest {
                 assertThat(broker.messageCount(QUEUE)).as("cycle %d: messages == transfers", cycle)
                         .isEqualTo(inA.size());
                 assertThat(broker.preparedTransactions()).as("cycle %d: broker", cycle).isEmpty();
-                assertThat(a.preparedLockstepBranches()).as("cycle %d: PostgreSQL", cycle).isEmpty();
-                assertThat(b.preparedLockstepBranches()).as("cycle %d: MariaDB", cycle).isEmpty();
+                assertThat(a.preparedLockstepBranches("soak")).as("cycle %d: PostgreSQL", cycle).isEmpty();
+                assertThat(b.preparedLockstepBranches("soak")).as("cycle %d: MariaDB", cycle).isEmpty();
             }
         }
         assertThat(reported).as("the children committed transfers").isNotEmpty();

@@ -156,13 +156,14 @@ public final class Bank implements XAResourceSource {
         }
     }
 
-    /** Lockstep branches this database still holds prepared. */
-    public List<Xid> preparedLockstepBranches() throws Exception {
+    /** Lockstep branches of node {@code nodeId} this database still holds prepared. */
+    public List<Xid> preparedLockstepBranches(String nodeId) throws Exception {
         List<Xid> ours = new ArrayList<>();
         try (RecoverySession s = open()) {
             Xid[] all = s.xaResource().recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN);
             for (Xid x : all == null ? new Xid[0] : all) {
-                if (x.getFormatId() == io.lockstep.tm.xa.LockstepXid.FORMAT_ID) {
+                io.lockstep.tm.xa.LockstepXid xid = io.lockstep.tm.xa.LockstepXid.from(x);
+                if (xid != null && xid.nodeId().equals(nodeId)) {
                     ours.add(x);
                 }
             }

@@ -43,6 +43,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     static final long CRASH_AMOUNT = 100;
     static final String QUEUE = "transfers";
     static final String BROKER = "broker";
+    static final String NODE = "demo";
     private static final int MAX_ATTEMPTS = 20;
 
     @Option(names = "--transfers", defaultValue = "1000", description = "number of transfers (default ${DEFAULT-VALUE})")
@@ -142,7 +143,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         }
 
         out.println("  restart: a new manager opens the same log");
-        LockstepTransactionManager recovered = Lockstep.builder().nodeId("demo").logDirectory(log)
+        LockstepTransactionManager recovered = Lockstep.builder().nodeId(NODE).logDirectory(log)
                 .recoveryInterval(Duration.ofHours(1)).build();
         boolean ok;
         try {
@@ -178,7 +179,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     }
 
     private LockstepTransactionManager start(Path log, Bank a, Bank b, EmbeddedArtemis broker) {
-        LockstepTransactionManager tm = Lockstep.builder().nodeId("demo").logDirectory(log)
+        LockstepTransactionManager tm = Lockstep.builder().nodeId(NODE).logDirectory(log)
                 .recoveryInterval(Duration.ofHours(1)).build();
         tm.registerRecoverable(a);
         tm.registerRecoverable(b);
@@ -238,7 +239,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                CrashChild.class.getName(), log.toAbsolutePath().toString(), "demo", a.spec(), b.spec(),
+                CrashChild.class.getName(), log.toAbsolutePath().toString(), NODE, a.spec(), b.spec(),
                 String.valueOf(CRASH_AMOUNT), broker.tcpUrl(), crashAt.toString()).redirectErrorStream(true).start();
         out.println("    child JVM pid " + child.pid());
         String gtrid = null;
@@ -295,8 +296,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         long expected = transfers + (crashAt.mustCommit() ? 1L : 0L);
         ok &= check(messages == expected, String.format("messages == transfers: %,d == %,d", messages, expected));
         ok &= check(broker.preparedTransactions().length == 0, "no prepared transaction left in the broker");
-        List<?> leftA = a.preparedLockstepBranches();
-        List<?> leftB = b.preparedLockstepBranches();
+        List<?> leftA = a.preparedLockstepBranches(NODE);
+        List<?> leftB = b.preparedLockstepBranches(NODE);
         ok &= check(leftA.isEmpty() && leftB.isEmpty(), "no prepared Lockstep branch left in either bank ("
                 + leftA.size() + " + " + leftB.size() + ")");
         return ok;
