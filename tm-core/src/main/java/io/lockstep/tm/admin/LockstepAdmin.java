@@ -41,6 +41,11 @@ public final class LockstepAdmin {
         return counters;
     }
 
+    /** Group-commit statistics of the log, or null when the log keeps none. */
+    public io.lockstep.tm.log.LogStatistics logStatistics() {
+        return index.statistics();
+    }
+
     /** Names of the registered recovery sources. */
     public List<String> recoverySources() {
         return recovery.sourceNames();

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.lockstep.tm.TransactionCounters;
 import io.lockstep.tm.TransactionCounters.Protocol;
+import io.lockstep.tm.log.LogStatistics;
 import io.lockstep.tm.recovery.RecoveryReport;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -196,6 +197,16 @@ public final class ManagementEndpoint implements AutoCloseable {
         sb.append("# HELP lockstep_recovery_seconds_total Time spent in recovery passes\n")
                 .append("# TYPE lockstep_recovery_seconds_total counter\n")
                 .append("lockstep_recovery_seconds_total ").append(c.recoverySeconds()).append('\n');
+        LogStatistics log = admin.logStatistics();
+        if (log != null) {
+            counter(sb, "lockstep_log_forces_total", "Group-commit forces of the log", log.forces());
+            counter(sb, "lockstep_log_forced_records_total", "Records made durable by those forces",
+                    log.forcedRecords());
+            sb.append("# HELP lockstep_log_force_seconds_total Time spent writing and forcing batches\n")
+                    .append("# TYPE lockstep_log_force_seconds_total counter\n")
+                    .append("lockstep_log_force_seconds_total ").append(log.forceNanos() / 1e9).append('\n');
+            gauge(sb, "lockstep_log_largest_batch", "Most records made durable by one force", log.largestBatch());
+        }
         gauge(sb, "lockstep_transactions_live", "Transactions alive in this JVM", admin.live().size());
         gauge(sb, "lockstep_transactions_in_doubt", "Records and branches recovery has not resolved",
                 admin.inDoubt().size());

@@ -42,6 +42,11 @@ public interface TransactionLog extends AutoCloseable {
         append(new EndRecord(gtrid), false);
     }
 
+    /** Group-commit statistics, or null for a log that keeps none. */
+    default LogStatistics statistics() {
+        return null;
+    }
+
     /** Releases files and locks. Idempotent. */
     @Override
     void close();

@@ -6,6 +6,7 @@ import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.EndRecord;
 import io.lockstep.tm.log.HeuristicRecord;
 import io.lockstep.tm.log.LogRecord;
+import io.lockstep.tm.log.LogStatistics;
 import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.log.TransactionLogException;
 import java.util.ArrayList;
@@ -77,6 +78,11 @@ public final class RecordIndex implements TransactionLog {
     @Override
     public List<LogRecord> replay() throws TransactionLogException {
         return log.replay();
+    }
+
+    @Override
+    public LogStatistics statistics() {
+        return log.statistics();
     }
 
     @Override

@@ -467,6 +467,16 @@ final class Completion {
         tx.setState(end);
         tx.engine.finished(tx);
         tx.engine.counters.onCompleted(end, protocol);
+        if (TransactionCompletionEvent.TYPE.isEnabled()) {
+            TransactionCompletionEvent e = new TransactionCompletionEvent();
+            e.gtrid = gtrid;
+            e.outcome = end.name();
+            e.protocol = protocol.name();
+            e.branches = tx.branches().size() + (tx.lastResource() != null ? 1 : 0);
+            e.ageNanos = System.nanoTime() - (tx.deadlineNanos - java.util.concurrent.TimeUnit.SECONDS.toNanos(
+                    tx.timeoutSeconds));
+            e.commit();
+        }
         int status = end == TransactionState.HEURISTIC_MIXED ? Status.STATUS_UNKNOWN : end.status();
         afterCompletion(true, status);
         afterCompletion(false, status);

@@ -1,6 +1,7 @@
 package io.lockstep.tm.log.file;
 
 import io.lockstep.tm.log.LogRecord;
+import io.lockstep.tm.log.LogStatistics;
 import io.lockstep.tm.log.RecordCodec;
 import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.log.TransactionLogException;
@@ -82,6 +83,11 @@ public final class SegmentedFileLog implements TransactionLog {
     private Segment current;
     private long dirtyFrom = -1;
     private long dirtyTo;
+    // Statistics: written by the leader only, read by metrics at any time.
+    private volatile long forces;
+    private volatile long forcedRecords;
+    private volatile long forceNanos;
+    private volatile long largestBatch;
     /** Records of the current batch already forced (before a roll); leader-owned. */
     private int batchDurable;
     /** Records read at open (all of them, live or not). */
@@ -274,13 +280,33 @@ public final class SegmentedFileLog implements TransactionLog {
         lock.unlock();
         TransactionLogException failure = null;
         batchDurable = 0;
+        long started = System.nanoTime();
+        LogForceEvent event = LogForceEvent.TYPE.isEnabled() ? new LogForceEvent() : null;
+        if (event != null) {
+            event.begin();
+        }
         try {
             writeBatch(batch, records, force);
+            if (force) {
+                forces++;
+                forcedRecords += count;
+                forceNanos += System.nanoTime() - started;
+                if (count > largestBatch) {
+                    largestBatch = count;
+                }
+            }
         } catch (IOException | RuntimeException e) {
             failure = new TransactionLogException("write to log " + directory + " failed: " + e, e);
         } catch (TransactionLogException e) {
             failure = e;
         } finally {
+            if (event != null) {
+                event.records = count;
+                event.bytes = batch.position();
+                event.forced = force;
+                event.failed = failure != null;
+                event.commit();
+            }
             lock.lock();
         }
         batch.clear();
@@ -474,6 +500,11 @@ public final class SegmentedFileLog implements TransactionLog {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public LogStatistics statistics() {
+        return new LogStatistics(forces, forcedRecords, forceNanos, largestBatch);
     }
 
     /** How many records were read when the log was opened, live or not. */
