@@ -141,15 +141,15 @@ public final class StandardRun {
     private void durable() throws RunnerException, IOException {
         List<RunResult> all = new ArrayList<>();
         for (int t : threads) {
-            all.addAll(run(withPeers(options("DurableBenchmark", t))));
+            all.addAll(run(withPeers(options("DurableBenchmark", t).addProfiler(GCProfiler.class))));
         }
         Map<String, String> fsync = fsyncRates();
         String[] peers = {"lockstep-file", "narayana-file", "narayana-journal", "atomikos-file"};
         line("### End-to-end 2PC with a durable log, ops/s (device flushes per tx in brackets)");
         line("");
         line("| threads | Lockstep file log | Narayana file store | Narayana journal | Atomikos file log"
-                + " | Lockstep / best Narayana | Lockstep / Atomikos |");
-        line("|---:|---:|---:|---:|---:|---:|---:|");
+                + " | Lockstep / best Narayana | Lockstep / Atomikos | B/op Lockstep | B/op Narayana journal |");
+        line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int t : threads) {
             StringBuilder row = new StringBuilder("| " + t + " |");
             for (String p : peers) {
@@ -164,7 +164,8 @@ public final class StandardRun {
             RunResult best = nf == null ? nj : nj == null ? nf
                     : nf.getPrimaryResult().getScore() >= nj.getPrimaryResult().getScore() ? nf : nj;
             row.append(' ').append(ratio(l, best)).append(" | ")
-                    .append(ratio(l, find(all, "twoPhase", "atomikos-file", t))).append(" |");
+                    .append(ratio(l, find(all, "twoPhase", "atomikos-file", t))).append(" | ")
+                    .append(alloc(l)).append(" | ").append(alloc(nj)).append(" |");
             line("%s", row);
         }
         line("");
