@@ -467,8 +467,8 @@ final class Completion {
         tx.setState(end);
         tx.engine.finished(tx);
         tx.engine.counters.onCompleted(end, protocol);
-        if (TransactionCompletionEvent.TYPE.isEnabled()) {
-            TransactionCompletionEvent e = new TransactionCompletionEvent();
+        TransactionCompletionEvent e = new TransactionCompletionEvent(); // scalar-replaced when JFR is off
+        if (e.isEnabled()) {
             e.gtrid = gtrid;
             e.outcome = end.name();
             e.protocol = protocol.name();

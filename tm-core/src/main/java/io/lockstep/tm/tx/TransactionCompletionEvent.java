@@ -3,7 +3,6 @@ package io.lockstep.tm.tx;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
-import jdk.jfr.EventType;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Timespan;
@@ -14,9 +13,6 @@ import jdk.jfr.Timespan;
 @Category({"Lockstep", "Transactions"})
 @Description("A global transaction reached its final state")
 final class TransactionCompletionEvent extends Event {
-    /** Checked before creating an event, so a disabled event costs no allocation. */
-    static final EventType TYPE = EventType.getEventType(TransactionCompletionEvent.class);
-
     @Label("Gtrid")
     String gtrid;
 

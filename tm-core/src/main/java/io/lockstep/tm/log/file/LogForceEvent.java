@@ -3,7 +3,6 @@ package io.lockstep.tm.log.file;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
-import jdk.jfr.EventType;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 
@@ -13,9 +12,6 @@ import jdk.jfr.Name;
 @Category({"Lockstep", "Log"})
 @Description("One group-commit batch written (and forced) by the transaction log")
 final class LogForceEvent extends Event {
-    /** Checked before creating an event, so a disabled event costs no allocation. */
-    static final EventType TYPE = EventType.getEventType(LogForceEvent.class);
-
     @Label("Records")
     int records;
 

@@ -281,10 +281,9 @@ public final class SegmentedFileLog implements TransactionLog {
         TransactionLogException failure = null;
         batchDurable = 0;
         long started = System.nanoTime();
-        LogForceEvent event = LogForceEvent.TYPE.isEnabled() ? new LogForceEvent() : null;
-        if (event != null) {
-            event.begin();
-        }
+        // Not EventType.getEventType(): that initialises JFR on the first write even when nobody records.
+        LogForceEvent event = new LogForceEvent();
+        event.begin();
         try {
             writeBatch(batch, records, force);
             if (force) {
@@ -300,7 +299,7 @@ public final class SegmentedFileLog implements TransactionLog {
         } catch (TransactionLogException e) {
             failure = e;
         } finally {
-            if (event != null) {
+            if (event.shouldCommit()) {
                 event.records = count;
                 event.bytes = batch.position();
                 event.forced = force;

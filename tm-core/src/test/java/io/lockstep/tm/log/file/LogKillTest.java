@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills a child JVM (like {@code kill -9}) while 16 threads append forced records, at a random moment, again and
- * again on the same directory: after every kill, every record whose append had returned is replayed, none twice.
+ * Kills a child JVM (like {@code kill -9}) while 16 threads append forced records, after a random number of
+ * acknowledged appends (so at a random point of the in-flight batches), again and again on the same directory: after
+ * every kill, every record whose append had returned is replayed, none twice.
  * Cycles: {@code -Dlockstep.crash.cycles} (default 50).
  */
 class LogKillTest {
@@ -34,6 +35,8 @@ class LogKillTest {
                     "-cp", System.getProperty("java.class.path"), AppendingChild.class.getName(), dir.toString(),
                     "c" + cycle).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             List<String> lines = new ArrayList<>();
+            int killAfter = ThreadLocalRandom.current().nextInt(1, 300);
+            java.util.concurrent.CountDownLatch acked = new java.util.concurrent.CountDownLatch(killAfter);
             Thread reader = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
                         StandardCharsets.UTF_8))) {
@@ -41,7 +44,9 @@ class LogKillTest {
                     while ((line = r.readLine()) != null) {
                         synchronized (lines) {
                             lines.add(line);
-                            lines.notifyAll();
+                        }
+                        if (!line.equals("READY")) {
+                            acked.countDown();
                         }
                     }
                 } catch (Exception ignored) {
@@ -49,17 +54,8 @@ class LogKillTest {
                 }
             });
             reader.start();
-            synchronized (lines) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!lines.contains("READY") && System.nanoTime() < deadline) {
-                    lines.wait(1000);
-                }
-            }
-            assertThat(lines).as("child of cycle %d started", cycle).contains("READY");
-            long killAfterMillis = ThreadLocalRandom.current().nextLong(5, 150);
-            synchronized (lines) {
-                lines.wait(killAfterMillis); // a random moment; the test waits for nothing else
-            }
+            assertThat(acked.await(60, TimeUnit.SECONDS)).as("cycle %d: the child acknowledged %d appends", cycle,
+                    killAfter).isTrue();
             child.destroyForcibly();
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             reader.join();
