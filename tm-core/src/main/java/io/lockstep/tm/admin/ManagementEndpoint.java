@@ -206,6 +206,10 @@ public final class ManagementEndpoint implements AutoCloseable {
                     .append("# TYPE lockstep_log_force_seconds_total counter\n")
                     .append("lockstep_log_force_seconds_total ").append(log.forceNanos() / 1e9).append('\n');
             gauge(sb, "lockstep_log_largest_batch", "Most records made durable by one force", log.largestBatch());
+            histogram(sb, "lockstep_log_force_latency_seconds", "Latency of one group-commit write and force",
+                    LogStatistics.FORCE_MICROS_BOUNDS, 1e-6, log.forceMicrosCounts(), log.forceNanos() / 1e9);
+            histogram(sb, "lockstep_log_batch_records", "Records made durable by one force",
+                    LogStatistics.BATCH_BOUNDS, 1, log.batchCounts(), log.forcedRecords());
         }
         gauge(sb, "lockstep_transactions_live", "Transactions alive in this JVM", admin.live().size());
         gauge(sb, "lockstep_transactions_in_doubt", "Records and branches recovery has not resolved",
@@ -218,6 +222,22 @@ public final class ManagementEndpoint implements AutoCloseable {
         sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
                 .append("# TYPE ").append(name).append(" counter\n").append(name).append(' ').append(value)
                 .append('\n');
+    }
+
+    private static void histogram(StringBuilder sb, String name, String help, long[] bounds, double scale,
+            long[] counts, double sum) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" histogram\n");
+        long cumulative = 0;
+        for (int i = 0; i < bounds.length; i++) {
+            cumulative += counts[i];
+            sb.append(name).append("_bucket{le=\"").append(bounds[i] * scale).append("\"} ").append(cumulative)
+                    .append('\n');
+        }
+        cumulative += counts[bounds.length];
+        sb.append(name).append("_bucket{le=\"+Inf\"} ").append(cumulative).append('\n')
+                .append(name).append("_sum ").append(sum).append('\n')
+                .append(name).append("_count ").append(cumulative).append('\n');
     }
 
     private static void gauge(StringBuilder sb, String name, String help, long value) {

@@ -58,6 +58,27 @@ class ManagementEndpointTest {
     }
 
     @Test
+    void theFileLogsForceLatencyAndBatchSizeAreHistograms(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        tm = Lockstep.builder().nodeId("mgmt").logDirectory(dir).managementPort(0).build();
+        for (int i = 0; i < 3; i++) {
+            tm.begin();
+            tm.getTransaction().enlistResource(new io.lockstep.tm.admin.JfrEventsTest.Prepares());
+            tm.getTransaction().enlistResource(new io.lockstep.tm.admin.JfrEventsTest.Prepares());
+            tm.commit();
+        }
+        String body = get("/metrics", null).body();
+        assertThat(body).contains("# TYPE lockstep_log_force_latency_seconds histogram")
+                .contains("lockstep_log_force_latency_seconds_bucket{le=\"+Inf\"} ")
+                .contains("# TYPE lockstep_log_batch_records histogram")
+                .contains("lockstep_log_batch_records_bucket{le=\"1.0\"} ")
+                .contains("lockstep_log_commit_records_total 3");
+        long forced = body.lines().filter(l -> l.startsWith("lockstep_log_batch_records_count ")).mapToLong(
+                l -> Long.parseLong(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
+        assertThat(forced).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
     void aConfiguredTokenIsRequiredAndAWrongOneGets401() throws Exception {
         tm = Lockstep.builder().nodeId("mgmt").transactionLog(new InMemoryLog()).managementPort(0)
                 .managementToken(TOKEN).build();

@@ -88,6 +88,10 @@ public final class SegmentedFileLog implements TransactionLog {
     private volatile long forcedRecords;
     private volatile long forceNanos;
     private volatile long largestBatch;
+    private final java.util.concurrent.atomic.AtomicLongArray forceMicros =
+            new java.util.concurrent.atomic.AtomicLongArray(LogStatistics.FORCE_MICROS_BOUNDS.length + 1);
+    private final java.util.concurrent.atomic.AtomicLongArray batchSizes =
+            new java.util.concurrent.atomic.AtomicLongArray(LogStatistics.BATCH_BOUNDS.length + 1);
     /** Records of the current batch already forced (before a roll); leader-owned. */
     private int batchDurable;
     /** Records read at open (all of them, live or not). */
@@ -287,9 +291,12 @@ public final class SegmentedFileLog implements TransactionLog {
         try {
             writeBatch(batch, records, force);
             if (force) {
+                long took = System.nanoTime() - started;
                 forces++;
                 forcedRecords += count;
-                forceNanos += System.nanoTime() - started;
+                forceNanos += took;
+                forceMicros.incrementAndGet(LogStatistics.bucket(LogStatistics.FORCE_MICROS_BOUNDS, took / 1_000));
+                batchSizes.incrementAndGet(LogStatistics.bucket(LogStatistics.BATCH_BOUNDS, count));
                 if (count > largestBatch) {
                     largestBatch = count;
                 }
@@ -503,7 +510,15 @@ public final class SegmentedFileLog implements TransactionLog {
 
     @Override
     public LogStatistics statistics() {
-        return new LogStatistics(forces, forcedRecords, forceNanos, largestBatch);
+        long[] micros = new long[forceMicros.length()];
+        for (int i = 0; i < micros.length; i++) {
+            micros[i] = forceMicros.get(i);
+        }
+        long[] batches = new long[batchSizes.length()];
+        for (int i = 0; i < batches.length; i++) {
+            batches[i] = batchSizes.get(i);
+        }
+        return new LogStatistics(forces, forcedRecords, forceNanos, largestBatch, micros, batches);
     }
 
     /** How many records were read when the log was opened, live or not. */
