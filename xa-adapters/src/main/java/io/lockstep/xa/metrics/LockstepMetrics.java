@@ -62,6 +62,10 @@ public final class LockstepMetrics implements MeterBinder {
         FunctionCounter.builder("lockstep.log.force.time", admin, a -> stat(a, s -> s.forceNanos())
                 / TimeUnit.SECONDS.toNanos(1)).description("time writing and forcing batches").baseUnit("seconds")
                 .tag("node", node).register(registry);
+        buckets(registry, node, admin, "lockstep.log.force.latency", "forces by latency (seconds, cumulative)",
+                LogStatistics.FORCE_MICROS_BOUNDS, 1e-6, true);
+        buckets(registry, node, admin, "lockstep.log.batch.records", "forces by batch size (records, cumulative)",
+                LogStatistics.BATCH_BOUNDS, 1, false);
         Gauge.builder("lockstep.log.batch.largest", admin, a -> stat(a, s -> s.largestBatch()))
                 .description("most records made durable by one force").tag("node", node).register(registry);
         Gauge.builder("lockstep.transactions.live", admin, a -> a.live().size())
@@ -80,6 +84,26 @@ public final class LockstepMetrics implements MeterBinder {
     private static void log(MeterRegistry r, String node, LockstepAdmin admin, String name, String description,
             ToDoubleFunction<LogStatistics> f) {
         FunctionCounter.builder(name, admin, a -> stat(a, f)).description(description).tag("node", node).register(r);
+    }
+
+    /**
+     * A histogram as cumulative bucket counters tagged {@code le} (what Prometheus expects of a histogram), read
+     * from the log's own buckets: the log records every force, whatever registry is bound.
+     */
+    private static void buckets(MeterRegistry r, String node, LockstepAdmin admin, String name, String description,
+            long[] bounds, double scale, boolean latency) {
+        for (int i = 0; i <= bounds.length; i++) {
+            int upTo = i;
+            String le = i == bounds.length ? "+Inf" : String.valueOf(bounds[i] * scale);
+            FunctionCounter.builder(name + ".bucket", admin, a -> stat(a, s -> {
+                long[] counts = latency ? s.forceMicrosCounts() : s.batchCounts();
+                long sum = 0;
+                for (int k = 0; k <= upTo; k++) {
+                    sum += counts[k];
+                }
+                return sum;
+            })).description(description).tag("node", node).tag("le", le).register(r);
+        }
     }
 
     private static double stat(LockstepAdmin admin, ToDoubleFunction<LogStatistics> f) {

@@ -53,6 +53,10 @@ class LockstepMetricsTest {
             assertThat(registry.get("lockstep.log.forces").tag("node", "metrics").functionCounter().count())
                     .isGreaterThanOrEqualTo(1);
             assertThat(registry.get("lockstep.transactions.live").gauge().value()).isZero();
+            assertThat(registry.get("lockstep.log.force.latency.bucket").tag("le", "+Inf").functionCounter().count())
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(registry.get("lockstep.log.batch.records.bucket").tag("le", "+Inf").functionCounter().count())
+                    .isEqualTo(registry.get("lockstep.log.forces").functionCounter().count());
             assertThat(registry.get("lockstep.recovery.passes").functionCounter().count()).isGreaterThanOrEqualTo(1);
         }
     }
