@@ -24,7 +24,7 @@ class DemoOnRealServersTest {
 
     @ParameterizedTest(name = "crash {0}")
     @ValueSource(strings = {"before-prepare", "after-prepare:1", "after-prepare:2", "before-log-force",
-            "after-log-force", "after-commit:1", "after-commit:2"})
+            "after-log-force", "after-commit:1", "after-commit:2", "during-recovery"})
     void aCrashAtEveryPointOfTwoPhaseCommitIsRecoveredOnPostgresAndMariaDb(String point) {
         String pg = Servers.postgres();
         String mysql = Servers.mysql();
@@ -39,7 +39,8 @@ class DemoOnRealServersTest {
             System.setOut(saved);
         }
         String out = buf.toString(StandardCharsets.UTF_8);
-        boolean committed = point.startsWith("after-log-force") || point.startsWith("after-commit");
+        boolean committed = point.startsWith("after-log-force") || point.startsWith("after-commit")
+                || point.equals("during-recovery");
         assertThat(out).contains("bank-a (postgres)").contains("bank-b (mysql)")
                 .contains("xx crash").contains(committed ? "-> COMMITTED (recovered)" : "-> ROLLED BACK (recovered)")
                 .contains(committed ? "the crashed transfer is applied on both sides"

@@ -66,7 +66,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     @Option(names = "--crash-at", defaultValue = "after-log-force", converter = CrashPointConverter.class,
             description = "where the child JVM halts: before-prepare, after-prepare:<n>, before-log-force,"
-                    + " after-log-force (default) or after-commit:<n> (n = 1..3 branches)")
+                    + " after-log-force (default), after-commit:<n> (n = 1..3 branches) or during-recovery")
     CrashPoint crashAt;
 
     /** picocli converter for {@link CrashPoint}. */
@@ -139,6 +139,9 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                         : "rolled back (no COMMIT record: presumed abort)");
         String gtrid = crashChild(log, a, b, broker);
         if (gtrid == null) {
+            return false;
+        }
+        if (crashAt.kind() == CrashPoint.Kind.DURING_RECOVERY && !crashRecovery(log, a, b, broker)) {
             return false;
         }
 
@@ -268,6 +271,33 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             return null;
         }
         return gtrid;
+    }
+
+    /** The second child of during-recovery: starts recovering the crashed transaction and is halted mid-way. */
+    private boolean crashRecovery(Path log, Bank a, Bank b, EmbeddedArtemis broker)
+            throws IOException, InterruptedException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                RecoveryCrashChild.class.getName(), log.toAbsolutePath().toString(), NODE, a.spec(), b.spec(),
+                broker.tcpUrl()).redirectErrorStream(true).start();
+        out.println("  a second child JVM (pid " + child.pid() + ") opens the log and starts recovery");
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("HALT")) {
+                    out.println("      xx crash during recovery: the JVM halts " + line.substring(5));
+                } else if (line.startsWith("NOT HALTED")) {
+                    out.println("      child: " + line);
+                }
+            }
+        }
+        if (!child.waitFor(60, TimeUnit.SECONDS) || child.exitValue() != CrashChild.HALT_STATUS) {
+            child.destroyForcibly();
+            out.println("  the recovering child did not halt mid-recovery");
+            return false;
+        }
+        return true;
     }
 
     private static String explain(String state) {

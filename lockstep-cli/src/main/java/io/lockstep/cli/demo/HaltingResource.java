@@ -30,6 +30,11 @@ final class HaltingResource implements XAResource {
                 r.suspendMode());
     }
 
+    /** A resource that halts the JVM right after the {@code n}-th commit counted by {@code commits}. */
+    static XAResource haltingAfterCommit(XAResource r, int n, AtomicInteger commits) {
+        return new HaltingResource(r, new CrashPoint(CrashPoint.Kind.AFTER_COMMIT, n), new AtomicInteger(), commits);
+    }
+
     static void halt(String where) {
         System.out.println("HALT " + where);
         System.out.flush();
