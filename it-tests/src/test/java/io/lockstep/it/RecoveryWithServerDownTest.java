@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.LockstepTransactionManager;
-import io.lockstep.tm.RecoverySession;
 import io.lockstep.tm.XAResourceSource;
 import io.lockstep.tm.log.BranchRef;
 import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.EndRecord;
 import io.lockstep.tm.log.InMemoryLog;
 import io.lockstep.tm.recovery.RecoveryReport;
+import io.lockstep.xa.jdbc.XADataSourceSource;
 import io.lockstep.tm.xa.LockstepXid;
 import java.net.URI;
 import java.sql.Connection;
@@ -61,32 +61,7 @@ class RecoveryWithServerDownTest {
             PGXADataSource viaProxy = new PGXADataSource();
             viaProxy.setUrl(pgUrl.replace(":" + uri.getPort() + "/", ":" + proxy.port() + "/"));
             viaProxy.setConnectTimeout(5);
-            XAResourceSource source = new XAResourceSource() {
-                @Override
-                public String name() {
-                    return "pg";
-                }
-
-                @Override
-                public RecoverySession open() throws Exception {
-                    XAConnection c = viaProxy.getXAConnection();
-                    return new RecoverySession() {
-                        @Override
-                        public XAResource xaResource() {
-                            try {
-                                return c.getXAResource();
-                            } catch (java.sql.SQLException e) {
-                                throw new IllegalStateException(e);
-                            }
-                        }
-
-                        @Override
-                        public void close() throws Exception {
-                            c.close();
-                        }
-                    };
-                }
-            };
+            XAResourceSource source = new XADataSourceSource("pg", viaProxy, "PostgreSQL behind the proxy");
             tm.registerRecoverable(source);
             proxy.cut();
 

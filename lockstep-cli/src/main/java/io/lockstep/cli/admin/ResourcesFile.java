@@ -1,20 +1,17 @@
 package io.lockstep.cli.admin;
 
-import io.lockstep.tm.RecoverySession;
 import io.lockstep.tm.XAResourceSource;
+import io.lockstep.xa.jdbc.XADataSourceSource;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.TreeSet;
-import javax.sql.XAConnection;
 import javax.sql.XADataSource;
-import javax.transaction.xa.XAResource;
 
 /**
  * The resources an operator's command recovers, described in a properties file:
@@ -106,51 +103,7 @@ final class ResourcesFile {
                 throw new IllegalArgumentException("resource." + name + ".type \"" + type
                         + "\": must be postgres, mysql, mariadb or h2");
         }
-        return new XADataSourceSource(name, ds, url);
+        return new XADataSourceSource(name, ds, XADataSourceSource.withoutPassword(url));
     }
 
-    /** Recovery source over a driver's XADataSource; one connection per pass. */
-    private static final class XADataSourceSource implements XAResourceSource {
-        private final String name;
-        private final XADataSource ds;
-        private final String url;
-
-        XADataSourceSource(String name, XADataSource ds, String url) {
-            this.name = name;
-            this.ds = ds;
-            this.url = url;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public RecoverySession open() throws SQLException {
-            XAConnection c;
-            try {
-                c = ds.getXAConnection();
-            } catch (SQLException e) {
-                throw new SQLException("resource " + name + " at " + withoutPassword(url) + ": " + e.getMessage(), e);
-            }
-            XAResource r = c.getXAResource();
-            return new RecoverySession() {
-                @Override
-                public XAResource xaResource() {
-                    return r;
-                }
-
-                @Override
-                public void close() throws SQLException {
-                    c.close();
-                }
-            };
-        }
-    }
-
-    /** A JDBC URL with any password parameter masked, for messages. */
-    static String withoutPassword(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1****");
-    }
 }

@@ -5,6 +5,7 @@ import io.lockstep.tm.NamedXAResource;
 import io.lockstep.tm.RecoverySession;
 import io.lockstep.tm.SuspendMode;
 import io.lockstep.tm.XAResourceSource;
+import io.lockstep.xa.jdbc.XADataSourceSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.sql.XAConnection;
 import javax.sql.XADataSource;
-import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
 import org.h2.jdbcx.JdbcDataSource;
@@ -35,6 +35,7 @@ public final class Bank implements XAResourceSource {
     private final XADataSource xa;
     private final boolean canJoin;
     private final SuspendMode suspendMode;
+    private final XADataSourceSource recovery;
 
     private Bank(String name, String kind, String url, XADataSource xa, boolean canJoin, SuspendMode mode) {
         this.name = name;
@@ -43,6 +44,7 @@ public final class Bank implements XAResourceSource {
         this.xa = xa;
         this.canJoin = canJoin;
         this.suspendMode = mode;
+        this.recovery = new XADataSourceSource(name, xa, XADataSourceSource.withoutPassword(url));
     }
 
     /** A bank from its spec {@code name|kind|url}, as passed to the crash child. */
@@ -92,7 +94,8 @@ public final class Bank implements XAResourceSource {
         try {
             return xa.getXAConnection();
         } catch (SQLException e) {
-            throw new SQLException("cannot connect to " + describe() + " at " + url + ": " + e.getMessage(), e);
+            throw new SQLException("cannot connect to " + describe() + " at " + XADataSourceSource.withoutPassword(url)
+                    + ": " + e.getMessage(), e);
         }
     }
 
@@ -180,22 +183,6 @@ public final class Bank implements XAResourceSource {
 
     @Override
     public RecoverySession open() throws SQLException {
-        XAConnection c = connect();
-        XAResource r = c.getXAResource();
-        return new RecoverySession() {
-            @Override
-            public XAResource xaResource() {
-                return r;
-            }
-
-            @Override
-            public void close() throws SQLException {
-                c.close();
-            }
-        };
-    }
-
-    static String xaError(XAException e) {
-        return io.lockstep.tm.xa.XAErrors.name(e.errorCode);
+        return recovery.open();
     }
 }
