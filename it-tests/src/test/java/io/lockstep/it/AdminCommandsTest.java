@@ -104,7 +104,8 @@ class AdminCommandsTest {
             assertThat(commit.exit()).as(commit.out()).isZero();
             assertThat(commit.out()).contains("pg " + decided + "/1: committed");
 
-            Run recover = cli(concat(new String[] {"recover"}, common));
+            // without --node: the node id is read from the log's segment headers
+            Run recover = cli("recover", "--log", log.toString(), "--resources", resources.toString());
             assertThat(recover.out()).contains("[1/1] scanning pg").contains(orphan + "/1: orphan rolled back");
             assertThat(recover.exit()).as(recover.out()).isZero();
 

@@ -3,6 +3,7 @@ package io.lockstep.cli.admin;
 import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.LockstepTransactionManager;
 import io.lockstep.tm.XAResourceSource;
+import io.lockstep.tm.log.file.LogReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ public final class LogOptions {
     @Option(names = "--log", required = true, description = "the log directory of the node")
     Path log;
 
-    @Option(names = "--node", required = true, description = "the node id that owns the log (lockstep.nodeId)")
+    @Option(names = "--node", description = "the node id that owns the log (lockstep.nodeId); default: the one"
+            + " recorded in the log's segment headers")
     String node;
 
     @Option(names = "--resources", description = "properties file describing the resources to recover"
@@ -30,7 +32,39 @@ public final class LogOptions {
         if (!Files.isDirectory(log)) {
             throw new IllegalArgumentException("log directory " + log.toAbsolutePath() + " does not exist");
         }
-        return Lockstep.builder().nodeId(node).logDirectory(log).recoveryInterval(Duration.ofDays(365)).build();
+        return Lockstep.builder().nodeId(node != null ? node : nodeOf(log)).logDirectory(log)
+                .recoveryInterval(Duration.ofDays(365)).build();
+    }
+
+    /** The node id written in the log's segment headers. */
+    static String nodeOf(Path log) {
+        String[] found = {null};
+        try {
+            LogReader.read(log, new LogReader.Visitor() {
+                @Override
+                public void segment(Path file, long seq, String nodeId, long size) {
+                    if (found[0] == null) {
+                        found[0] = nodeId;
+                    }
+                }
+
+                @Override
+                public void record(Path file, long offset, io.lockstep.tm.log.LogRecord record) {
+                }
+
+                @Override
+                public void damaged(Path file, long offset, String what) {
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read log directory " + log.toAbsolutePath() + ": "
+                    + e.getMessage(), e);
+        }
+        if (found[0] == null) {
+            throw new IllegalArgumentException("log directory " + log.toAbsolutePath()
+                    + " has no segment to read the node id from; pass --node");
+        }
+        return found[0];
     }
 
     List<XAResourceSource> sources() throws IOException {

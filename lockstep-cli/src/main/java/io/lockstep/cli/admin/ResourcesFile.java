@@ -16,7 +16,7 @@ import javax.sql.XADataSource;
 /**
  * The resources an operator's command recovers, described in a properties file:
  * <pre>
- * resource.pg-orders.type=postgres        # postgres | mysql | mariadb | h2
+ * resource.pg-orders.type=postgres        # postgres | mysql | mariadb | h2 | artemis
  * resource.pg-orders.url=jdbc:postgresql://127.0.0.1:5432/orders
  * resource.pg-orders.user=postgres
  * resource.pg-orders.password=
@@ -66,6 +66,17 @@ final class ResourcesFile {
     static XAResourceSource jdbc(String name, String type, String url, String user, String password) {
         XADataSource ds;
         switch (type) {
+            case "artemis": {
+                org.apache.activemq.artemis.jms.client.ActiveMQXAConnectionFactory cf =
+                        new org.apache.activemq.artemis.jms.client.ActiveMQXAConnectionFactory(url);
+                if (user != null) {
+                    cf.setUser(user);
+                }
+                if (password != null) {
+                    cf.setPassword(password);
+                }
+                return new io.lockstep.xa.jms.ArtemisRecoverySource(name, cf);
+            }
             case "postgres": {
                 org.postgresql.xa.PGXADataSource pg = new org.postgresql.xa.PGXADataSource();
                 pg.setUrl(url);
@@ -101,7 +112,7 @@ final class ResourcesFile {
             }
             default:
                 throw new IllegalArgumentException("resource." + name + ".type \"" + type
-                        + "\": must be postgres, mysql, mariadb or h2");
+                        + "\": must be postgres, mysql, mariadb, h2 or artemis");
         }
         return new XADataSourceSource(name, ds, XADataSourceSource.withoutPassword(url));
     }
