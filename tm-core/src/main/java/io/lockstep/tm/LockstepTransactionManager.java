@@ -266,6 +266,19 @@ public final class LockstepTransactionManager
         recovery.register(source);
     }
 
+    /**
+     * Registers where a commit-markable last resource keeps its commit marks; recovery consults them before it
+     * presumes abort for a prepared branch without a COMMIT record. Names must be unique.
+     */
+    public void registerCommitMarks(CommitMarkSource source) {
+        recovery.registerMarks(source);
+    }
+
+    /** Removes a commit-mark source by name. */
+    public void unregisterCommitMarks(String name) {
+        recovery.unregisterMarks(name);
+    }
+
     /** Removes a recovery source by name (e.g. when its data source is closed). */
     public void unregisterRecoverable(String name) {
         recovery.unregister(name);

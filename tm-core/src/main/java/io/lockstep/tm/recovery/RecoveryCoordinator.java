@@ -1,5 +1,6 @@
 package io.lockstep.tm.recovery;
 
+import io.lockstep.tm.CommitMarkSource;
 import io.lockstep.tm.RecoverySession;
 import io.lockstep.tm.TransactionCounters;
 import io.lockstep.tm.XAResourceSource;
@@ -70,11 +71,14 @@ public final class RecoveryCoordinator implements AutoCloseable {
     private final Supplier<Set<String>> aliveInJvm;
     private final TransactionCounters counters;
     private final List<XAResourceSource> sources = new CopyOnWriteArrayList<>();
+    private final List<CommitMarkSource> markSources = new CopyOnWriteArrayList<>();
     private final ReentrantLock passLock = new ReentrantLock();
     private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
     /** Orphans seen in the last pass: "source|xid" → first sighting (nanoTime). Guarded by passLock. */
     private Map<String, Long> orphansSeen = new HashMap<>();
+    /** Commit marks seen in earlier passes: gtrid → first sighting (nanoTime). Guarded by passLock. */
+    private Map<String, Long> marksSeen = new HashMap<>();
     private volatile List<InDoubt> inDoubt = List.of();
     private volatile RecoveryReport lastReport;
 
@@ -110,6 +114,23 @@ public final class RecoveryCoordinator implements AutoCloseable {
             }
         }
         sources.add(source);
+    }
+
+    /** Registers a commit-mark source; its name must be unique among mark sources. */
+    public void registerMarks(CommitMarkSource source) {
+        Objects.requireNonNull(source, "registerCommitMarks: source must not be null");
+        String name = Objects.requireNonNull(source.name(), "CommitMarkSource.name() must not be null");
+        for (CommitMarkSource s : markSources) {
+            if (s.name().equals(name)) {
+                throw new IllegalArgumentException("a CommitMarkSource named \"" + name
+                        + "\" is already registered; names must be unique");
+            }
+        }
+        markSources.add(source);
+    }
+
+    public void unregisterMarks(String name) {
+        markSources.removeIf(s -> s.name().equals(name));
     }
 
     /** Removes a source (e.g. a closed data source). */
@@ -183,6 +204,12 @@ public final class RecoveryCoordinator implements AutoCloseable {
         Set<String> alive;
         /** COMMIT records of transactions that were not alive: recovery's to finish. */
         final Map<String, CommitRecord> live = new HashMap<>();
+        /** Commit marks of last resources: gtrid → the source holding it. */
+        final Map<String, CommitMarkSource> marks = new HashMap<>();
+        /** Why orphans must wait this pass (a mark source unreadable), or null. */
+        String marksUnknown;
+        /** gtrids with a branch seen prepared in this pass (marked or not). */
+        final Set<String> seenGtrids = new HashSet<>();
 
         RecoveryReport run() {
             // Records first, then the alive set: a transaction that writes its record after the first snapshot is
@@ -194,9 +221,11 @@ public final class RecoveryCoordinator implements AutoCloseable {
             }
             alive = aliveInJvm.get();
             live.keySet().removeAll(alive);
+            readMarks();
             for (XAResourceSource source : sources) {
                 scanSource(source);
             }
+            forgetFinishedMarks();
             int ended = 0;
             for (CommitRecord r : live.values()) {
                 String why = incomplete(r);
@@ -215,6 +244,59 @@ public final class RecoveryCoordinator implements AutoCloseable {
             inDoubt = List.copyOf(unresolvedBranches);
             return new RecoveryReport(started, Duration.ofNanos(System.nanoTime() - t0), committed, rolledBack,
                     pending, heuristics, failed, ended);
+        }
+
+        /** Reads every mark source (after the alive snapshot: a mark written later belongs to a live tx). */
+        void readMarks() {
+            for (CommitMarkSource m : markSources) {
+                try {
+                    for (String gtrid : m.marks(recoveryNodes)) {
+                        marks.put(gtrid, m);
+                    }
+                    if (lastFailure.remove("marks:" + m.name()) != null) {
+                        LOG.info("commit-mark source {} is readable again", m.name());
+                    }
+                } catch (Exception e) {
+                    marksUnknown = "commit-mark source " + m.name() + " cannot be read (" + e
+                            + "); orphans wait, since one may be marked committed";
+                    failed.add(new RecoveryReport.Item(m.name(), "", marksUnknown));
+                    if (!String.valueOf(e).equals(lastFailure.put("marks:" + m.name(), String.valueOf(e)))) {
+                        LOG.warn("commit-mark source {} cannot be read; orphan branches wait for it (logged once"
+                                + " per cause)", m.name(), e);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Deletes marks no branch needs any more: every source scanned, no branch of the gtrid prepared anywhere,
+         * the transaction not alive, and the mark already seen by an earlier pass (so a transaction that wrote its
+         * mark after this pass's alive snapshot is never affected).
+         */
+        void forgetFinishedMarks() {
+            Map<String, Long> seen = new HashMap<>();
+            boolean allScanned = scanned.size() == sources.size();
+            long now = System.nanoTime();
+            Map<CommitMarkSource, List<String>> done = new HashMap<>();
+            for (Map.Entry<String, CommitMarkSource> e : marks.entrySet()) {
+                String gtrid = e.getKey();
+                Long first = marksSeen.get(gtrid);
+                if (allScanned && first != null && !seenGtrids.contains(gtrid) && !alive.contains(gtrid)
+                        && !live.containsKey(gtrid)) {
+                    done.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(gtrid);
+                } else {
+                    seen.put(gtrid, first == null ? now : first);
+                }
+            }
+            done.forEach((source, gtrids) -> {
+                try {
+                    source.forget(gtrids);
+                } catch (Exception x) {
+                    gtrids.forEach(g -> seen.put(g, now));
+                    LOG.debug("commit marks of {} not deleted yet: {}", source.name(), x.toString());
+                }
+            });
+            marksSeen = seen;
         }
 
         /** Null when the record may be ended, else why not. */
@@ -246,6 +328,7 @@ public final class RecoveryCoordinator implements AutoCloseable {
                     if (xid == null || !recoveryNodes.contains(xid.nodeId()) || alive.contains(xid.gtrid())) {
                         continue;
                     }
+                    seenGtrids.add(xid.gtrid());
                     if (live.containsKey(xid.gtrid())) {
                         commit(name, xar, xid);
                     } else {
@@ -303,6 +386,16 @@ public final class RecoveryCoordinator implements AutoCloseable {
                         + "; rolled back when seen again after orphanSafetyInterval " + orphanSafetyInterval);
                 return;
             }
+            CommitMarkSource mark = marks.get(xid.gtrid());
+            if (mark != null) {
+                commitMarked(source, xar, xid, mark);
+                return;
+            }
+            if (marksUnknown != null) {
+                seenNow.put(key, first == null ? now : first);
+                stillPending(source, xid, false, marksUnknown);
+                return;
+            }
             try {
                 xar.rollback(xid);
                 rolledBack.add(new RecoveryReport.Item(source, xid.toString(), "orphan rolled back (presumed abort)"));
@@ -320,6 +413,27 @@ public final class RecoveryCoordinator implements AutoCloseable {
                 seenNow.put(key, first == null ? now : first);
                 stillPending(source, xid, false, "rollback threw " + e);
             }
+        }
+
+        /**
+         * An orphan whose transaction's last resource committed with a mark: the decision was commit. The mark
+         * becomes a COMMIT record (so the usual END rule finishes it), then the branch commits.
+         */
+        void commitMarked(String source, XAResource xar, LockstepXid xid, CommitMarkSource mark) {
+            CommitRecord record = live.get(xid.gtrid());
+            if (record == null) {
+                record = new CommitRecord(xid.gtrid(), System.currentTimeMillis(),
+                        List.of(new BranchRef(source, xid.branch())));
+                try {
+                    index.append(record, true);
+                } catch (TransactionLogException e) {
+                    stillPending(source, xid, false, "marked committed in " + mark.name()
+                            + ", but its COMMIT record could not be written: " + e.getMessage());
+                    return;
+                }
+                live.put(xid.gtrid(), record);
+            }
+            commit(source, xar, xid);
         }
 
         void stillPending(String source, LockstepXid xid, boolean hasRecord, String reason) {

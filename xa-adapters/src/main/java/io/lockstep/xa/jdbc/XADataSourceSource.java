@@ -14,15 +14,25 @@ import javax.transaction.xa.XAResource;
  */
 public final class XADataSourceSource implements XAResourceSource {
     private final String name;
-    private final XADataSource dataSource;
+    private final Connector connector;
     private final String where;
+
+    /** How a source opens its XA connection. */
+    @FunctionalInterface
+    interface Connector {
+        XAConnection connect() throws SQLException;
+    }
 
     /**
      * @param where how to name the database in errors, e.g. its URL; it must not contain a password
      */
     public XADataSourceSource(String name, XADataSource dataSource, String where) {
+        this(name, Objects.requireNonNull(dataSource, "dataSource")::getXAConnection, where);
+    }
+
+    XADataSourceSource(String name, Connector connector, String where) {
         this.name = Objects.requireNonNull(name, "name");
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.connector = connector;
         this.where = Objects.requireNonNull(where, "where");
     }
 
@@ -35,9 +45,11 @@ public final class XADataSourceSource implements XAResourceSource {
     public RecoverySession open() throws SQLException {
         XAConnection connection;
         try {
-            connection = dataSource.getXAConnection();
+            connection = connector.connect();
         } catch (SQLException e) {
-            throw new SQLException("resource " + name + " at " + where + ": " + e.getMessage(), e.getSQLState(), e);
+            String hint = Vendor.explain(e);
+            throw new SQLException("resource " + name + " at " + where + ": " + e.getMessage()
+                    + (hint == null ? "" : " — " + hint), e.getSQLState(), e);
         }
         XAResource xar;
         try {
