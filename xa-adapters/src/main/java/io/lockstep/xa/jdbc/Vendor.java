@@ -77,7 +77,7 @@ public enum Vendor {
             }
         }
         String name = (name().toLowerCase(Locale.ROOT) + "-" + where).replaceAll("[^A-Za-z0-9._-]+", "-")
-                .replaceAll("-+$", "");
+                .replaceAll("-{2,}", "-").replaceAll("-+$", "");
         return name.length() <= 64 ? name : name.substring(name.length() - 64);
     }
 
