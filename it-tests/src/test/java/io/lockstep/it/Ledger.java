@@ -18,8 +18,16 @@ final class Ledger {
     final DataSource ds;
 
     Ledger(DataSource ds, String table) throws SQLException {
+        this(ds, table, true);
+    }
+
+    /** @param create drop and recreate the table */
+    Ledger(DataSource ds, String table, boolean create) throws SQLException {
         this.ds = ds;
         this.table = table;
+        if (!create) {
+            return;
+        }
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + table);
             s.execute("CREATE TABLE " + table + " (id VARCHAR(64) PRIMARY KEY, amount BIGINT NOT NULL)");
