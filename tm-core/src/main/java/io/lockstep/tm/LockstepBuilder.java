@@ -31,6 +31,7 @@ public final class LockstepBuilder {
     public static final String RECOVERY_INTERVAL = "lockstep.recoveryInterval";
     public static final String ORPHAN_SAFETY_INTERVAL = "lockstep.orphanSafetyInterval";
     public static final String RECOVERY_NODES = "lockstep.recoveryNodes";
+    public static final String RECOVERY_PARALLELISM = "lockstep.recoveryParallelism";
     public static final String LOG_SEGMENT_SIZE = "lockstep.log.segmentSize";
     public static final String LOG_IGNORE_CORRUPTION = "lockstep.log.ignoreCorruption";
     public static final String MANAGEMENT_PORT = "lockstep.management.port";
@@ -38,7 +39,7 @@ public final class LockstepBuilder {
     public static final String MANAGEMENT_TOKEN = "lockstep.management.token";
 
     private static final List<String> KEYS = List.of(NODE_ID, LOG_DIRECTORY, DEFAULT_TIMEOUT, RECOVERY_INTERVAL,
-            ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION, MANAGEMENT_PORT,
+            ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, RECOVERY_PARALLELISM, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION, MANAGEMENT_PORT,
             MANAGEMENT_HOST, MANAGEMENT_TOKEN);
 
     /**
@@ -57,6 +58,7 @@ public final class LockstepBuilder {
     private Duration recoveryInterval = Duration.ofSeconds(30);
     private Duration orphanSafetyInterval = Duration.ofSeconds(20);
     private final Set<String> recoveryNodes = new LinkedHashSet<>();
+    private int recoveryParallelism = 4;
     private long logSegmentSize = 16L * 1024 * 1024;
     private boolean logIgnoreCorruption;
     private TransactionLog transactionLog;
@@ -106,6 +108,18 @@ public final class LockstepBuilder {
     }
 
     /** Further node ids whose branches this manager recovers (e.g. a retired node's). Its own is always included. */
+    /**
+     * Connections per resource that recovery uses at once to commit or roll back in-doubt branches (default 4;
+     * sources are also scanned in parallel). 1 recovers one branch at a time.
+     */
+    public LockstepBuilder recoveryParallelism(int connections) {
+        if (connections < 1 || connections > 64) {
+            throw new IllegalArgumentException(RECOVERY_PARALLELISM + " must be between 1 and 64, was " + connections);
+        }
+        this.recoveryParallelism = connections;
+        return this;
+    }
+
     public LockstepBuilder recoveryNodes(String... nodeIds) {
         for (String id : nodeIds) {
             recoveryNodes.add(checkNodeId(RECOVERY_NODES, id));
@@ -211,6 +225,7 @@ public final class LockstepBuilder {
                     }
                 }
                 break;
+            case RECOVERY_PARALLELISM: recoveryParallelism((int) number(key, value)); break;
             case LOG_SEGMENT_SIZE: logSegmentSize(number(key, value)); break;
             case LOG_IGNORE_CORRUPTION: logIgnoreCorruption(bool(key, value)); break;
             case MANAGEMENT_PORT: managementPort((int) number(key, value)); break;
@@ -235,7 +250,7 @@ public final class LockstepBuilder {
         nodes.addAll(recoveryNodes);
         LockstepConfig config = new LockstepConfig(id, logDirectory.toAbsolutePath(), defaultTimeout,
                 recoveryInterval, orphanSafetyInterval, nodes, logSegmentSize, logIgnoreCorruption, managementPort,
-                managementHost, managementToken);
+                managementHost, managementToken, recoveryParallelism);
         if (managementPort >= 0 && managementToken == null && !isLoopback(managementHost)) {
             throw new IllegalArgumentException(MANAGEMENT_HOST + " \"" + managementHost
                     + "\": binding the management endpoint beyond loopback requires " + MANAGEMENT_TOKEN);

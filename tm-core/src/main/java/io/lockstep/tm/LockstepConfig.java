@@ -20,6 +20,7 @@ import java.util.Set;
  * @param managementPort       port of the management endpoint; -1 = no endpoint, 0 = any free port
  * @param managementHost       address the endpoint binds to
  * @param managementToken      bearer token the endpoint requires, or null (only allowed on loopback)
+ * @param recoveryParallelism  connections per resource recovery uses at once; 1..64
  */
 public record LockstepConfig(
         String nodeId,
@@ -32,10 +33,19 @@ public record LockstepConfig(
         boolean logIgnoreCorruption,
         int managementPort,
         String managementHost,
-        String managementToken) {
+        String managementToken,
+        int recoveryParallelism) {
 
     public LockstepConfig {
         recoveryNodes = Set.copyOf(recoveryNodes);
+    }
+
+    /** The configuration before {@code recoveryParallelism} existed; recovery then uses 4 connections. */
+    public LockstepConfig(String nodeId, Path logDirectory, Duration defaultTimeout, Duration recoveryInterval,
+            Duration orphanSafetyInterval, Set<String> recoveryNodes, long logSegmentSize, boolean logIgnoreCorruption,
+            int managementPort, String managementHost, String managementToken) {
+        this(nodeId, logDirectory, defaultTimeout, recoveryInterval, orphanSafetyInterval, recoveryNodes,
+                logSegmentSize, logIgnoreCorruption, managementPort, managementHost, managementToken, 4);
     }
 
     /** Never prints the management token. */
@@ -43,7 +53,7 @@ public record LockstepConfig(
     public String toString() {
         return "LockstepConfig[nodeId=" + nodeId + ", logDirectory=" + logDirectory + ", defaultTimeout="
                 + defaultTimeout + ", recoveryInterval=" + recoveryInterval + ", orphanSafetyInterval="
-                + orphanSafetyInterval + ", recoveryNodes=" + recoveryNodes + ", logSegmentSize=" + logSegmentSize
+                + orphanSafetyInterval + ", recoveryNodes=" + recoveryNodes + ", recoveryParallelism=" + recoveryParallelism + ", logSegmentSize=" + logSegmentSize
                 + ", logIgnoreCorruption=" + logIgnoreCorruption + ", managementPort=" + managementPort
                 + ", managementHost=" + managementHost + ", managementToken="
                 + (managementToken == null ? "none" : "****") + "]";

@@ -75,7 +75,7 @@ public final class LockstepTransactionManager
             int timeout = (int) Math.min(Integer.MAX_VALUE, config.defaultTimeout().toSeconds());
             Engine engine = new Engine(config.nodeId(), epoch, timeout, index, listener);
             RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
-                    config.orphanSafetyInterval(), index, engine::aliveGtrids, engine.counters());
+                    config.orphanSafetyInterval(), config.recoveryParallelism(), index, engine::aliveGtrids, engine.counters());
             LockstepTransactionManager tm = new LockstepTransactionManager(config, index, engine, recovery);
             engine.start();
             if (config.managementPort() >= 0) {
