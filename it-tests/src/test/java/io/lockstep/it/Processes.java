@@ -3,7 +3,6 @@ package io.lockstep.it;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -19,12 +18,23 @@ final class Processes {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    /** Runs {@code command} to completion; fails the test with its output when it fails. */
+    /**
+     * Runs {@code command} to completion; fails the test with its output when it fails. The output goes to a file,
+     * not a pipe: a server the command starts inherits it and would keep a pipe open forever.
+     */
     static void run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            fail(String.join(" ", command) + " failed:\n" + out);
+        Path out = Files.createTempFile("lockstep-cmd", ".out");
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail(String.join(" ", command) + " did not finish in 120 s:\n" + Files.readString(out));
+            }
+            if (p.exitValue() != 0) {
+                fail(String.join(" ", command) + " failed (exit " + p.exitValue() + "):\n" + Files.readString(out));
+            }
+        } finally {
+            Files.deleteIfExists(out);
         }
     }
 

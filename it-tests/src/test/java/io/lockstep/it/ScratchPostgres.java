@@ -70,7 +70,7 @@ final class ScratchPostgres implements AutoCloseable {
     /** Restarts the server (fast shutdown: sessions are cut, prepared transactions survive). */
     void restart() throws Exception {
         runAsOwner(List.of(bin.resolve("pg_ctl").toString(), "-D", data.resolve("db").toString(), "-m", "fast",
-                "-w", "restart"));
+                "-l", data.resolve("log").toString(), "-w", "restart"));
     }
 
     @Override
