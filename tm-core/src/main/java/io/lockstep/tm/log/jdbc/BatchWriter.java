@@ -110,7 +110,7 @@ final class BatchWriter implements AutoCloseable {
             }
             committing = true;
             c.commit();
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) { // also a driver's AssertionError (pgjdbc asserts on a broken connection under -ea)
             drop();
             throw e;
         }
@@ -202,7 +202,7 @@ final class BatchWriter implements AutoCloseable {
             }
             c.commit();
             return records;
-        } catch (SQLException | RuntimeException | CorruptRowException e) {
+        } catch (Throwable e) {
             drop();
             throw e;
         }

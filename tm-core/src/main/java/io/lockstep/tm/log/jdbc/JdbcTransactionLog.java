@@ -284,7 +284,12 @@ public final class JdbcTransactionLog implements TransactionLog {
                     statistics.committed(batch.size(), System.nanoTime() - started);
                 }
                 return null;
-            } catch (SQLException | RuntimeException e) {
+            } catch (Exception | Error e) {
+                if (e instanceof VirtualMachineError) {
+                    throw (VirtualMachineError) e;
+                }
+                // Drivers report a lost connection as SQLException, but some throw RuntimeExceptions or, with
+                // assertions on, AssertionErrors from their own checks: each means this batch did not commit.
                 boolean beforeCommit = writer.failedBeforeCommit();
                 if (attempt == 1 && beforeCommit && writer.wasReused()) {
                     continue; // the kept connection broke while idle; nothing of this batch reached the database
@@ -344,7 +349,7 @@ public final class JdbcTransactionLog implements TransactionLog {
             lock.unlock();
             try {
                 return writer.readAll();
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException | RuntimeException | AssertionError e) {
                 throw new TransactionLogException("cannot read " + this + ": " + e.getMessage(), e);
             } catch (CorruptRowException e) {
                 throw new TransactionLogException(this + " holds a damaged record: " + e.getMessage() + "; inspect"
