@@ -120,6 +120,12 @@ public final class JdbcTransactionLog implements TransactionLog {
      */
     public static JdbcTransactionLog open(DataSource dataSource, String nodeId, String table)
             throws TransactionLogException {
+        return open(dataSource, nodeId, table, BACKGROUND_FLUSH_MILLIS);
+    }
+
+    /** As {@link #open(DataSource, String, String)}, with the background flush period (tests lengthen it). */
+    static JdbcTransactionLog open(DataSource dataSource, String nodeId, String table, long flushMillis)
+            throws TransactionLogException {
         Objects.requireNonNull(dataSource, "dataSource");
         if (nodeId == null || nodeId.isEmpty() || nodeId.length() > MAX_NODE_ID) {
             throw new IllegalArgumentException("node id \"" + nodeId + "\": 1 to " + MAX_NODE_ID + " characters");
@@ -134,8 +140,7 @@ public final class JdbcTransactionLog implements TransactionLog {
             log.flusher.shutdownNow();
             throw new TransactionLogException("cannot open " + log + ": " + e.getMessage(), e);
         }
-        log.flusher.scheduleWithFixedDelay(log::backgroundFlush, BACKGROUND_FLUSH_MILLIS, BACKGROUND_FLUSH_MILLIS,
-                TimeUnit.MILLISECONDS);
+        log.flusher.scheduleWithFixedDelay(log::backgroundFlush, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
         return log;
     }
 
@@ -219,7 +224,7 @@ public final class JdbcTransactionLog implements TransactionLog {
                 throw new TransactionLogException(this + " was closed before record " + lsn + " became durable");
             }
             if (!leaderActive) {
-                lead();
+                lead(true);
             } else {
                 batchDone.awaitUninterruptibly();
             }
@@ -242,9 +247,11 @@ public final class JdbcTransactionLog implements TransactionLog {
      * Writes everything pending as one batch. Called with the lock held and no leader active; returns with the
      * lock held, having published the outcome and woken the waiters.
      *
+     * @param forced for a forced append or {@link #awaitDurable}: counted in {@link #statistics()}, like the file
+     *               log counts its forces (background flushes of unforced records are not)
      * @return the failure of this batch, or null
      */
-    private TransactionLogException lead() {
+    private TransactionLogException lead(boolean forced) {
         leaderActive = true;
         ArrayList<Pending> batch = pending;
         pending = spare;
@@ -254,7 +261,7 @@ public final class JdbcTransactionLog implements TransactionLog {
         lock.unlock();
         TransactionLogException failure = new TransactionLogException("the batch's leader thread stopped");
         try {
-            failure = count > 0 || !unknownOutcome.isEmpty() ? write(batch, first, last) : null;
+            failure = count > 0 || !unknownOutcome.isEmpty() ? write(batch, first, last, forced) : null;
         } finally {
             lock.lock();
             batch.clear();
@@ -274,13 +281,13 @@ public final class JdbcTransactionLog implements TransactionLog {
     }
 
     /** Leader only, without the lock. */
-    private TransactionLogException write(List<Pending> batch, long first, long last) {
+    private TransactionLogException write(List<Pending> batch, long first, long last, boolean forced) {
         long started = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
                 writer.write(batch, first, unknownOutcome);
                 unknownOutcome.clear();
-                if (!batch.isEmpty()) {
+                if (forced && !batch.isEmpty()) {
                     statistics.committed(batch.size(), System.nanoTime() - started);
                 }
                 return null;
@@ -314,7 +321,7 @@ public final class JdbcTransactionLog implements TransactionLog {
         try {
             flushRequested = false;
             if (!closed && !leaderActive && !pending.isEmpty()) {
-                lead();
+                lead(false);
             }
         } finally {
             lock.unlock();
@@ -337,7 +344,7 @@ public final class JdbcTransactionLog implements TransactionLog {
                 throw new TransactionLogException(this + " is closed");
             }
             if (!pending.isEmpty() || !unknownOutcome.isEmpty()) {
-                TransactionLogException f = lead();
+                TransactionLogException f = lead(false);
                 if (f != null && !unknownOutcome.isEmpty()) {
                     throw f; // rows of a failed batch may still be there: do not hand them out
                 }
@@ -392,7 +399,7 @@ public final class JdbcTransactionLog implements TransactionLog {
                 batchDone.awaitUninterruptibly();
             }
             if (!pending.isEmpty()) {
-                lead();
+                lead(false);
             }
             closed = true;
             batchDone.signalAll();

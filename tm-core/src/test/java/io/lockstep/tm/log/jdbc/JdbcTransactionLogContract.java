@@ -159,7 +159,8 @@ abstract class JdbcTransactionLogContract {
     @Test
     @DisplayName("records appended in one batch apply in order, even a COMMIT and its END")
     void oneBatchAppliesInOrder() throws Exception {
-        JdbcTransactionLog log = open();
+        JdbcTransactionLog log = JdbcTransactionLog.open(db.dataSource(), NODE, table, 3_600_000);
+        opened.add(log);
         HeuristicRecord h = new HeuristicRecord(gtrid(2), new BranchRef("pg-orders", 1), HeuristicOutcome.HAZARD, 3L);
         log.append(commit(1), false);
         log.append(new EndRecord(gtrid(1)), false);
