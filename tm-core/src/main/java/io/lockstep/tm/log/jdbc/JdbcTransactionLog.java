@@ -82,6 +82,8 @@ public final class JdbcTransactionLog implements TransactionLog {
     private long nextLsn;
     private long durableLsn;
     private boolean leaderActive;
+    /** Some record in {@code pending} was appended with force: its batch counts in the statistics. */
+    private boolean pendingForced;
     private boolean flushRequested;
     private boolean closed;
     /** Failed batches: first LSN → the failure (last LSN, exception). */
@@ -169,6 +171,7 @@ public final class JdbcTransactionLog implements TransactionLog {
             pending.add(p);
             long lsn = ++nextLsn;
             if (force) {
+                pendingForced = true;
                 awaitDurableLocked(lsn);
             } else if (pending.size() >= UNFORCED_FLUSH_RECORDS && !leaderActive && !flushRequested) {
                 flushRequested = true;
@@ -247,12 +250,15 @@ public final class JdbcTransactionLog implements TransactionLog {
      * Writes everything pending as one batch. Called with the lock held and no leader active; returns with the
      * lock held, having published the outcome and woken the waiters.
      *
-     * @param forced for a forced append or {@link #awaitDurable}: counted in {@link #statistics()}, like the file
-     *               log counts its forces (background flushes of unforced records are not)
+     * @param forced for a forced append or {@link #awaitDurable}: counted in {@link #statistics()}, as is any batch
+     *               holding a forced record, like the file log counts its forces (a background flush of unforced
+     *               records only is not)
      * @return the failure of this batch, or null
      */
     private TransactionLogException lead(boolean forced) {
         leaderActive = true;
+        boolean counted = forced || pendingForced;
+        pendingForced = false;
         ArrayList<Pending> batch = pending;
         pending = spare;
         int count = batch.size();
@@ -261,7 +267,7 @@ public final class JdbcTransactionLog implements TransactionLog {
         lock.unlock();
         TransactionLogException failure = new TransactionLogException("the batch's leader thread stopped");
         try {
-            failure = count > 0 || !unknownOutcome.isEmpty() ? write(batch, first, last, forced) : null;
+            failure = count > 0 || !unknownOutcome.isEmpty() ? write(batch, first, last, counted) : null;
         } finally {
             lock.lock();
             batch.clear();
@@ -281,13 +287,13 @@ public final class JdbcTransactionLog implements TransactionLog {
     }
 
     /** Leader only, without the lock. */
-    private TransactionLogException write(List<Pending> batch, long first, long last, boolean forced) {
+    private TransactionLogException write(List<Pending> batch, long first, long last, boolean counted) {
         long started = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
                 writer.write(batch, first, unknownOutcome);
                 unknownOutcome.clear();
-                if (forced && !batch.isEmpty()) {
+                if (counted && !batch.isEmpty()) {
                     statistics.committed(batch.size(), System.nanoTime() - started);
                 }
                 return null;

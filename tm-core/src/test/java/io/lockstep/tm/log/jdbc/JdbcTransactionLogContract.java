@@ -253,6 +253,36 @@ abstract class JdbcTransactionLogContract {
     }
 
     @Test
+    @DisplayName("a connection cut while the log was idle is replaced: the next append succeeds")
+    void connectionCutWhileIdleIsReplaced() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
+            JdbcTransactionLog log = open(new UrlDataSource(db.urlVia(proxy.port()), db.user, db.password), NODE);
+            log.append(commit(1), true);
+            proxy.stop();
+            proxy.start();
+            log.append(commit(2), true);
+            assertThat(log.replay()).containsExactly(commit(1), commit(2));
+        }
+    }
+
+    @Test
+    @DisplayName("a COMMIT whose outcome is unknown fails its callers, and its rows are deleted by the next batch")
+    void unknownCommitOutcomeIsUndone() throws Exception {
+        CommitFaultDataSource faulty = new CommitFaultDataSource(db.dataSource());
+        JdbcTransactionLog log = JdbcTransactionLog.open(faulty, NODE, table);
+        opened.add(log);
+        log.append(commit(1), true);
+        faulty.failNextCommitAfterCommitting();
+        assertThatThrownBy(() -> log.append(commit(2), true)).isInstanceOf(TransactionLogException.class)
+                .hasMessageContaining("outcome of the COMMIT unknown")
+                .hasCauseInstanceOf(SQLException.class);
+        assertThat(db.rows(table, NODE)).as("the server did commit it").isEqualTo(2);
+        log.append(commit(3), true);
+        assertThat(db.rows(table, NODE)).isEqualTo(2);
+        assertThat(log.replay()).containsExactly(commit(1), commit(3));
+    }
+
+    @Test
     @DisplayName("a database that cannot be reached fails open with where and as whom, never the password")
     void unreachableDatabaseFailsOpen() throws Exception {
         int closedPort;
