@@ -19,6 +19,7 @@ final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
+    private Thread acceptor;
     private int port;
 
     TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -38,7 +39,7 @@ final class TcpProxy implements AutoCloseable {
         s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         port = s.getLocalPort();
         server = s;
-        Thread acceptor = new Thread(() -> accept(s), "jdbclog-proxy-accept");
+        acceptor = new Thread(() -> accept(s), "jdbclog-proxy-accept");
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -46,6 +47,14 @@ final class TcpProxy implements AutoCloseable {
     /** Cuts every connection and refuses new ones: the database is gone, as far as the client can tell. */
     void stop() throws IOException {
         server.close();
+        try {
+            // The JDK closes a socket blocked in accept() only when that thread has left it: wait, so start() can
+            // bind the port again.
+            acceptor.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the proxy", e);
+        }
         for (Socket s : sockets) {
             s.close();
         }
