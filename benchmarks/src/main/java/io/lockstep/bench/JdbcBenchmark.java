@@ -54,6 +54,7 @@ public class JdbcBenchmark {
     private JdbcPeer transfers;
     private FsyncCounter fsyncs;
     private ClientCpu cpu;
+    private PhaseTimes phases;
     private final LongAdder done = new LongAdder();
 
     @Setup(Level.Trial)
@@ -69,24 +70,29 @@ public class JdbcBenchmark {
         transfers = JdbcPeers.open(peer, dataDir, params.getThreads(), pg, my);
         fsyncs = new FsyncCounter(BenchDirs.base());
         cpu = new ClientCpu();
+        phases = new PhaseTimes();
+        transfers.timeInto(phases);
     }
 
     @Setup(Level.Iteration)
     public void iterationStarts(IterationParams iteration) {
         fsyncs.iterationStarts(iteration);
         cpu.iterationStarts(iteration);
+        phases.iterationStarts(iteration);
     }
 
     @TearDown(Level.Iteration)
     public void iterationEnds() {
         fsyncs.iterationEnds();
         cpu.iterationEnds();
+        phases.iterationEnds();
     }
 
     @TearDown(Level.Trial)
     public void stop(BenchmarkParams params) {
         fsyncs.report(params, peer);
         cpu.report(params, peer);
+        phases.report(params, peer);
         transfers.close();
         Peers.deleteTree(dataDir);
         long n = done.sum();

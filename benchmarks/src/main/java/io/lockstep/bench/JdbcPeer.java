@@ -16,6 +16,9 @@ interface JdbcPeer extends AutoCloseable {
     /** Debits account {@code debitId} in PostgreSQL and credits account {@code creditId} in MariaDB. */
     void transfer(int debitId, int creditId) throws Exception;
 
+    /** Where to add the time of each transfer's work and commit (default: a private, unreported one). */
+    void timeInto(PhaseTimes times);
+
     /** Closes the pools and stops the manager, if any; best effort, the fork ends right after. */
     @Override
     void close();

@@ -20,8 +20,11 @@ import jdk.jfr.consumer.RecordingFile;
  *
  * <pre>
  * java -jar benchmarks.jar JdbcBenchmark -p peer=lockstep -t 4 -prof jfr
- * java -cp benchmarks.jar io.lockstep.bench.JfrOwners path/to/profile.jfr [more.jfr ...]
+ * java -cp benchmarks.jar io.lockstep.bench.JfrOwners [--ops=N] path/to/profile.jfr [more.jfr ...]
  * </pre>
+ *
+ * It also sums the time the benchmark threads spent blocked (parked, in socket reads and writes, in file forces)
+ * by the same owners, per transaction ({@code --ops=N} gives the count where Lockstep's events are missing).
  */
 public final class JfrOwners {
     /** Package prefix → owner, first match wins. */
@@ -39,6 +42,14 @@ public final class JfrOwners {
             new String[] {"org.openjdk.jmh.", "JMH"},
             new String[] {"org.slf4j.", "SLF4J"});
 
+    /**
+     * Events of a thread blocked (JFR records them above a threshold: record with a configuration that sets it to
+     * 0 ms for these, or the short waits are missing).
+     */
+    private static final java.util.Set<String> WAITS = java.util.Set.of("jdk.ThreadPark", "jdk.SocketRead",
+            "jdk.SocketWrite", "jdk.FileForce", "jdk.FileWrite", "jdk.FileRead", "jdk.JavaMonitorEnter",
+            "jdk.JavaMonitorWait", "jdk.ThreadSleep");
+
     private JfrOwners() {
     }
 
@@ -46,8 +57,14 @@ public final class JfrOwners {
         if (args.length == 0) {
             throw new IllegalArgumentException("usage: JfrOwners recording.jfr [more.jfr ...]");
         }
+        long ops = 0;
         for (String file : args) {
+            if (file.startsWith("--ops=")) {
+                ops = Long.parseLong(file.substring(6));
+                continue;
+            }
             Map<String, Long> samples = new TreeMap<>();
+            Map<String, Long> waits = new TreeMap<>();
             long total = 0;
             long completions = 0;
             long forces = 0;
@@ -62,7 +79,19 @@ public final class JfrOwners {
                 } else if (type.equals("jdk.ExecutionSample") && e.getStackTrace() != null) {
                     samples.merge(owner(e.getStackTrace().getFrames()), 1L, Long::sum);
                     total++;
+                } else if (WAITS.contains(type) && e.getThread() != null && e.getStackTrace() != null
+                        && String.valueOf(e.getThread().getJavaName()).contains("jmh-worker")) {
+                    waits.merge(type.substring(4) + " in " + owner(e.getStackTrace().getFrames()),
+                            e.getDuration().toNanos(), Long::sum);
                 }
+            }
+            if (!waits.isEmpty()) {
+                long per = completions > 0 ? completions : ops;
+                System.out.printf(Locale.ROOT, "%s: time the benchmark threads spent blocked, ms%s%n", file,
+                        per > 0 ? " per transaction (" + per + ")" : " in all");
+                waits.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                        .forEach(en -> System.out.printf(Locale.ROOT, "  %9.3f  %s%n",
+                                en.getValue() / 1e6 / Math.max(per, 1), en.getKey()));
             }
             if (completions > 0) {
                 System.out.printf(Locale.ROOT, "%s: %d Lockstep transactions, %d forced log writes (%.2f per"

@@ -77,6 +77,7 @@ public final class StandardRun {
         Files.createDirectories(results);
         Files.deleteIfExists(results.resolve("fsync.csv"));
         Files.deleteIfExists(results.resolve("cpu.csv"));
+        Files.deleteIfExists(results.resolve("phases.csv"));
         StandardRun run = new StandardRun(quick, threads, results);
         run.peers = peers;
         run.threadsGiven = java.util.Arrays.stream(args).anyMatch(a -> a.startsWith("--threads="));
@@ -255,6 +256,21 @@ public final class StandardRun {
             line("%s", row);
         }
         line("");
+        Map<String, String> phases = phaseTimes();
+        line("Time of a transfer as the calling thread sees it, ms: work (begin, borrow and enlist, two updates) +"
+                + " commit (XA: prepare both, log, commit both; HikariCP: the two local commits):");
+        line("");
+        line("| threads | Lockstep + Agroal | Narayana + Agroal | HikariCP |");
+        line("|---:|---:|---:|---:|");
+        for (int t : counts) {
+            StringBuilder row = new StringBuilder("| " + t + " |");
+            for (String p : JdbcPeers.NAMES) {
+                row.append(' ').append(phases.getOrDefault(key("JdbcBenchmark.transfer", p, t, "thrpt"), "-"))
+                        .append(" |");
+            }
+            line("%s", row);
+        }
+        line("");
         line("### The managers alone at the same thread counts: 2PC over two in-memory resources, tx/s");
         line("");
         line("| threads | Lockstep, no log | Narayana, no log | Lockstep, file log | Narayana, journal"
@@ -279,6 +295,19 @@ public final class StandardRun {
 
     private static String micros(RunResult r, int busy) {
         return r == null ? "-" : String.format(Locale.ROOT, "%.1f", busy * 1e6 / r.getPrimaryResult().getScore());
+    }
+
+    private Map<String, String> phaseTimes() throws IOException {
+        Map<String, String> times = new LinkedHashMap<>();
+        Path csv = results.resolve("phases.csv");
+        if (Files.exists(csv)) {
+            for (String l : Files.readAllLines(csv)) {
+                String[] f = l.split(",");
+                times.put(key(f[0], f[1], Integer.parseInt(f[2]), f[3]), String.format(Locale.ROOT, "%.2f + %.2f",
+                        Double.parseDouble(f[5]), Double.parseDouble(f[6])));
+            }
+        }
+        return times;
     }
 
     private Map<String, String> cpuRates() throws IOException {

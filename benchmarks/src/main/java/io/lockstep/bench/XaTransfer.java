@@ -13,6 +13,7 @@ final class XaTransfer implements JdbcPeer {
     private final DataSource debits;
     private final DataSource credits;
     private final AutoCloseable[] closers;
+    private PhaseTimes phases = new PhaseTimes();
 
     /** {@code closers} run in order on {@link #close()}: the data sources first, the manager last. */
     XaTransfer(TransactionManager tm, DataSource debits, DataSource credits, AutoCloseable... closers) {
@@ -23,7 +24,13 @@ final class XaTransfer implements JdbcPeer {
     }
 
     @Override
+    public void timeInto(PhaseTimes times) {
+        this.phases = times;
+    }
+
+    @Override
     public void transfer(int debitId, int creditId) throws Exception {
+        long start = System.nanoTime();
         tm.begin();
         boolean updated = false;
         try {
@@ -32,7 +39,9 @@ final class XaTransfer implements JdbcPeer {
             updated = true;
         } finally {
             if (updated) {
+                long work = System.nanoTime();
                 tm.commit();
+                phases.record(work - start, System.nanoTime() - work);
             } else {
                 tm.rollback();
             }
