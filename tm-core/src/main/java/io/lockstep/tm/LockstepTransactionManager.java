@@ -95,6 +95,7 @@ public final class LockstepTransactionManager
             recovery.startBackground(config.recoveryInterval());
             LOG.info("Lockstep started: node {}, log {}, {} COMMIT record(s) in doubt, first recovery pass: {}",
                     config.nodeId(), opened, index.liveCommits().size(), first);
+            RunningManagers.started(tm);
             return tm;
         } catch (TransactionLogException | RuntimeException e) {
             opened.close();
@@ -328,6 +329,7 @@ public final class LockstepTransactionManager
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        RunningManagers.closed(this);
         ManagementEndpoint e = endpoint;
         if (e != null) {
             e.close();
