@@ -2,8 +2,12 @@ package io.lockstep.spring.boot;
 
 import io.lockstep.spring.hibernate.LockstepJtaPlatform;
 import io.lockstep.tm.LockstepTransactionManager;
+import io.lockstep.tm.recovery.RecoveryReport;
 import org.hibernate.cfg.AvailableSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -42,12 +46,26 @@ import org.springframework.transaction.jta.JtaTransactionManager;
 @ConditionalOnProperty(prefix = "lockstep", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(LockstepProperties.class)
 public class LockstepAutoConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(LockstepAutoConfiguration.class);
 
     /** The transaction manager; replays its log and runs a first recovery pass before the context goes on. */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public LockstepTransactionManager lockstepTransactionManager(LockstepProperties properties) {
         return ManagerSettings.builder(properties).build();
+    }
+
+    /**
+     * One recovery pass once every singleton exists: the pass that {@code build()} runs comes before any data
+     * source has registered its recovery source, so without this, branches left in doubt by the previous run would
+     * wait for the first background pass ({@code lockstep.recovery-interval}) while holding their locks.
+     */
+    @Bean
+    public SmartInitializingSingleton lockstepStartupRecovery(LockstepTransactionManager lockstep) {
+        return () -> {
+            RecoveryReport report = lockstep.recoverNow();
+            LOG.info("Lockstep recovery after startup: {}", report);
+        };
     }
 
     /** Spring's JTA transaction manager over Lockstep; backs off for any application-defined transaction manager. */

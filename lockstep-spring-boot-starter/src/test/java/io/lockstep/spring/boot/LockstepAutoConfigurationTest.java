@@ -89,6 +89,16 @@ class LockstepAutoConfigurationTest {
     }
 
     @Test
+    void recoveryRunsAgainOnceTheDataSourcesAreRegistered() {
+        runner().withPropertyValues("lockstep.recovery-interval=1h", "spring.datasource.url=jdbc:h2:mem:spring_rec")
+                .run(ctx -> {
+                    LockstepTransactionManager tm = ctx.getBean(LockstepTransactionManager.class);
+                    assertThat(tm.admin().counters().recoveryPasses()).isEqualTo(2);
+                    assertThat(tm.admin().recoverySources()).hasSize(1);
+                });
+    }
+
+    @Test
     void closingTheContextClosesManagerAndDataSources() {
         AtomicReference<LockstepTransactionManager> tm = new AtomicReference<>();
         AtomicReference<LockstepDataSource> ds = new AtomicReference<>();
