@@ -7,12 +7,14 @@ import io.lockstep.tm.SuspendMode;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSException;
+import jakarta.jms.XAConnection;
 import jakarta.jms.XAConnectionFactory;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import javax.transaction.xa.XAResource;
 import org.messaginghub.pooled.jms.JmsPoolSession;
 import org.messaginghub.pooled.jms.JmsPoolXAConnectionFactory;
+import org.messaginghub.pooled.jms.pool.PooledConnectionKey;
 import org.messaginghub.pooled.jms.pool.PooledXAConnection;
 
 /**
@@ -79,7 +81,7 @@ public final class LockstepJms {
 
         /** Builds the factory and registers its recovery source with the manager. */
         public PooledFactory build() {
-            PooledFactory f = new PooledFactory(name);
+            PooledFactory f = new PooledFactory(name, xa);
             f.setConnectionFactory(xa);
             f.setTransactionManager(tm);
             f.setMaxConnections(maxConnections);
@@ -96,14 +98,30 @@ public final class LockstepJms {
     public static final class PooledFactory extends JmsPoolXAConnectionFactory implements ConnectionFactory {
         private static final long serialVersionUID = 1L;
         private final String name;
+        private final transient XAConnectionFactory xa;
 
-        PooledFactory(String name) {
+        PooledFactory(String name, XAConnectionFactory xa) {
             this.name = name;
+            this.xa = xa;
         }
 
         /** The name this factory's branches carry. */
         public String name() {
             return name;
+        }
+
+        /** The provider's connection; a failure names this resource and the broker's URL. */
+        @Override
+        protected XAConnection createProviderConnection(PooledConnectionKey key) throws JMSException {
+            try {
+                return super.createProviderConnection(key);
+            } catch (JMSException e) {
+                JMSException clear = new JMSException("JMS resource " + name + ": cannot connect to the broker at "
+                        + ArtemisRecoverySource.describe(xa) + ": " + e.getMessage(), e.getErrorCode());
+                clear.setLinkedException(e.getLinkedException());
+                clear.initCause(e);
+                throw clear;
+            }
         }
 
         @Override
