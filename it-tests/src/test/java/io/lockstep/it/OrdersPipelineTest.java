@@ -270,12 +270,31 @@ class OrdersPipelineTest {
     void outsideATransactionSessionsAreOrdinaryNonTransactedOnes() throws Exception {
         assertThat(tm.getStatus()).isEqualTo(Status.STATUS_NO_TRANSACTION);
         try (Connection c = jms.createConnection()) {
+            c.start();
             Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
             assertThat(s.getTransacted()).isFalse();
             s.createProducer(s.createQueue(OUT)).send(s.createTextMessage("plain"));
             assertThat(broker.messageCount(OUT)).as("visible at once, no commit needed").isEqualTo(1);
+
+            TextMessage got = (TextMessage) s.createConsumer(s.createQueue(OUT)).receive(RECEIVE.toMillis());
+            assertThat(got.getText()).isEqualTo("plain");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(broker.messageCount(OUT)).as("acknowledged on receipt").isZero());
+            s.close();
+
+            assertThatThrownBy(() -> c.createSession(false, Session.CLIENT_ACKNOWLEDGE))
+                    .isInstanceOf(JMSException.class).hasMessageContaining("artemis-jms7")
+                    .hasMessageContaining("CLIENT_ACKNOWLEDGE outside a transaction is not supported");
         }
-        assertThat(drain(OUT)).containsExactly("plain");
+        assertThat(drain(OUT)).isEmpty();
+
+        // an enlisted session after the pooled ordinary ones is still an XA one
+        feed(1);
+        tm.begin();
+        assertThat(relay(RECEIVE)).isEqualTo("order-0000");
+        tm.rollback();
+        assertThat(broker.messageCount(OUT)).isZero();
+        assertThat(broker.messageCount(IN)).isEqualTo(1);
         assertNothingPrepared();
     }
 
