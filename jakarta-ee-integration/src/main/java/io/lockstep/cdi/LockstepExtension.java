@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.naming.Context;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
@@ -67,6 +68,8 @@ public class LockstepExtension implements Extension {
     /** Class-path resource read for {@code lockstep.*} keys. */
     public static final String PROPERTIES_RESOURCE = "lockstep.properties";
 
+    private static final String WELD_MANAGER = "org.jboss.weld.manager.api.WeldManager";
+
     private static final Logger LOG = LoggerFactory.getLogger(LockstepExtension.class);
 
     /** What exists while the container runs. */
@@ -78,6 +81,8 @@ public class LockstepExtension implements Extension {
     /** Set by a successful deployment validation; read when the application context starts. */
     private volatile LockstepBuilder configured;
     private volatile Running running;
+    /** How the context and Weld's transaction services see {@link #running}. */
+    private final Supplier<Running> runningSource = () -> running;
 
     /** For the container's service loader: configuration from {@value #PROPERTIES_RESOURCE} and system properties. */
     public LockstepExtension() {
@@ -93,7 +98,10 @@ public class LockstepExtension implements Extension {
         this.customizer = Objects.requireNonNull(customizer, "customizer");
     }
 
-    void registerTypes(@Observes BeforeBeanDiscovery event) {
+    void registerTypes(@Observes BeforeBeanDiscovery event, BeanManager beanManager) {
+        if (weldSpiVisible()) {
+            LockstepTransactionServices.attachTo(beanManager, runningSource);
+        }
         event.addAnnotatedType(TransactionBoundary.class, TransactionBoundary.class.getName());
         for (Class<?> interceptor : TransactionalInterceptors.ALL) {
             event.addAnnotatedType(interceptor, interceptor.getName());
@@ -101,11 +109,15 @@ public class LockstepExtension implements Extension {
     }
 
     void registerContextAndBeans(@Observes AfterBeanDiscovery event, BeanManager beanManager) {
-        event.addContext(new TransactionScopedContext(() -> running, beanManager));
+        event.addContext(new TransactionScopedContext(runningSource, beanManager));
         event.addBean()
                 .beanClass(LockstepExtension.class)
                 .types(UserTransaction.class, Object.class)
                 .scope(ApplicationScoped.class)
+                // wins over a container's built-in UserTransaction (Weld's JTA module adds one once
+                // LockstepTransactionServices is registered), which would make injection ambiguous
+                .alternative(true)
+                .priority(Interceptor.Priority.PLATFORM_BEFORE + 200)
                 .createWith(cc -> require().userTransaction());
         event.addBean()
                 .beanClass(LockstepExtension.class)
@@ -191,6 +203,19 @@ public class LockstepExtension implements Extension {
                     + " (not yet started, failed to start, or already shut down)");
         }
         return r;
+    }
+
+    /**
+     * Whether Weld's integration SPI is visible to this jar, i.e. the container is Weld: only then may
+     * {@link LockstepTransactionServices} be loaded.
+     */
+    private static boolean weldSpiVisible() {
+        try {
+            Class.forName(WELD_MANAGER, false, LockstepExtension.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     private static Properties loadProperties() {
