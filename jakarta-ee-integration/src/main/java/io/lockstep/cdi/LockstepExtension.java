@@ -76,7 +76,14 @@ public class LockstepExtension implements Extension {
     record Running(LockstepTransactionManager tm, UserTransaction userTransaction, Context jndi) {
     }
 
+    private static final String XA_ADAPTERS = "io.lockstep.xa.jdbc.LockstepDataSources";
+
+    private final Supplier<Properties> propertiesSource;
     private final Consumer<LockstepBuilder> customizer;
+    /** Read once, when beans are discovered. */
+    private volatile Properties properties;
+    /** The {@code lockstep.cdi.datasource.*} pools, or null when none is configured. */
+    private volatile ConfiguredDataSources dataSources;
     private final UserTransactionGuard guard = new UserTransactionGuard();
     /** Set by a successful deployment validation; read when the application context starts. */
     private volatile LockstepBuilder configured;
@@ -95,6 +102,16 @@ public class LockstepExtension implements Extension {
      * {@code listener}.
      */
     public LockstepExtension(Consumer<LockstepBuilder> customizer) {
+        this(LockstepExtension::loadProperties, customizer);
+    }
+
+    /** For tests: {@code properties} instead of the class-path resource (system properties still override). */
+    LockstepExtension(Properties properties, Consumer<LockstepBuilder> customizer) {
+        this(() -> properties, customizer);
+    }
+
+    private LockstepExtension(Supplier<Properties> propertiesSource, Consumer<LockstepBuilder> customizer) {
+        this.propertiesSource = Objects.requireNonNull(propertiesSource, "propertiesSource");
         this.customizer = Objects.requireNonNull(customizer, "customizer");
     }
 
@@ -139,11 +156,34 @@ public class LockstepExtension implements Extension {
                 .types(Transaction.class, Object.class)
                 .scope(TransactionScoped.class)
                 .createWith(cc -> require().tm().getTransaction());
+        registerDataSources(event);
+    }
+
+    /** {@code lockstep.cdi.datasource.<name>.*}: one {@code @Named("<name>")} data source bean each. */
+    private void registerDataSources(AfterBeanDiscovery event) {
+        try {
+            List<DataSourceSettings> settings = DataSourceSettings.parse(withSystemOverrides(properties()));
+            if (settings.isEmpty()) {
+                return;
+            }
+            if (!visible(XA_ADAPTERS)) {
+                throw new IllegalStateException(DataSourceSettings.DATASOURCE_PREFIX + "* is configured ("
+                        + settings.stream().map(DataSourceSettings::name).toList() + ") but the JDBC adapter is not"
+                        + " on the class path: add io.lockstep:xa-adapters, io.agroal:agroal-pool and the JDBC"
+                        + " drivers");
+            }
+            ConfiguredDataSources configured = new ConfiguredDataSources(settings);
+            configured.addBeans(event);
+            dataSources = configured;
+        } catch (RuntimeException e) {
+            event.addDefinitionError(new IllegalStateException("Lockstep CDI extension: invalid configuration: "
+                    + e.getMessage(), e));
+        }
     }
 
     void validate(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) AfterDeploymentValidation event) {
         try {
-            LockstepBuilder builder = Lockstep.builder().properties(loadProperties());
+            LockstepBuilder builder = Lockstep.builder().properties(properties());
             customizer.accept(builder);
             configured = builder;
         } catch (RuntimeException e) {
@@ -171,6 +211,15 @@ public class LockstepExtension implements Extension {
             throw new IllegalStateException("Lockstep CDI extension: cannot start the transaction manager: "
                     + e.getMessage(), e);
         }
+        ConfiguredDataSources configured = dataSources;
+        if (configured != null) {
+            try {
+                configured.start(tm);
+            } catch (RuntimeException e) {
+                tm.close();
+                throw new IllegalStateException("Lockstep CDI extension: " + e.getMessage(), e);
+            }
+        }
         UserTransaction userTransaction = new GuardedUserTransaction(tm, guard);
         running = new Running(tm, userTransaction, bindJndi(tm, userTransaction));
     }
@@ -181,6 +230,10 @@ public class LockstepExtension implements Extension {
             return;
         }
         running = null;
+        ConfiguredDataSources configured = dataSources;
+        if (configured != null) {
+            configured.close();
+        }
         if (r.jndi() != null) {
             LockstepJndi.unbind(r.jndi());
         }
@@ -210,12 +263,38 @@ public class LockstepExtension implements Extension {
      * {@link LockstepTransactionServices} be loaded.
      */
     private static boolean weldSpiVisible() {
+        return visible(WELD_MANAGER);
+    }
+
+    private static boolean visible(String className) {
         try {
-            Class.forName(WELD_MANAGER, false, LockstepExtension.class.getClassLoader());
+            Class.forName(className, false, LockstepExtension.class.getClassLoader());
             return true;
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
         }
+    }
+
+    private Properties properties() {
+        Properties p = properties;
+        if (p == null) {
+            p = propertiesSource.get();
+            properties = p;
+        }
+        return p;
+    }
+
+    /** The file's properties with system properties of the same namespace laid over them, as the builder does. */
+    private static Properties withSystemOverrides(Properties file) {
+        Properties merged = new Properties();
+        merged.putAll(file);
+        Properties system = System.getProperties();
+        for (String key : system.stringPropertyNames()) {
+            if (key.startsWith(DataSourceSettings.PREFIX)) {
+                merged.setProperty(key, system.getProperty(key));
+            }
+        }
+        return merged;
     }
 
     private static Properties loadProperties() {
