@@ -46,17 +46,24 @@ import org.slf4j.LoggerFactory;
  *       {@code Interceptor.Priority.PLATFORM_BEFORE + 200};</li>
  *   <li>the {@link TransactionScoped} context;</li>
  *   <li>application-scoped beans of type {@link UserTransaction} (refusing use inside {@code @Transactional}
- *       methods, §3.7), {@link TransactionManager} and {@link TransactionSynchronizationRegistry}; a
+ *       methods, §3.7; an alternative, so it wins over a container's built-in one), {@link TransactionManager} and {@link TransactionSynchronizationRegistry}; a
  *       {@code @Singleton} {@link LockstepTransactionManager} (recovery registration, admin); and a
  *       {@code @TransactionScoped} {@link Transaction}: the transaction of the calling thread, resolved per
  *       transaction, so an injected {@code Transaction} never goes stale;</li>
+ *   <li>for each {@code lockstep.cdi.datasource.<name>.url} (and {@code .user}, {@code .password},
+ *       {@code .minSize}, {@code .maxSize}) a {@code @Singleton @Named("<name>")} bean of types
+ *       {@code javax.sql.DataSource} and {@code LockstepDataSource} from the JDBC adapter (an optional dependency:
+ *       {@code io.lockstep:xa-adapters} with {@code agroal-pool} and the driver), started right after the manager
+ *       (so recovery knows it from the start) and closed before it;</li>
+ *   <li>on Weld, transactional observer methods through {@link LockstepTransactionServices} (with Weld's JTA
+ *       module on the class path);</li>
  *   <li>JNDI names (see {@link LockstepJndi}) when the default {@link InitialContext} is writable; otherwise (the
  *       usual case in Java SE) a DEBUG line, and the application carries on.</li>
  * </ul>
  *
- * <p>Lifecycle: the configuration is read and validated in {@code AfterDeploymentValidation} from the class-path
- * resource {@value #PROPERTIES_RESOURCE} (if present) and system properties, which win; an invalid value becomes a
- * deployment problem naming the key. The manager starts when the application context is initialized
+ * <p>Lifecycle: the configuration is read from the class-path resource {@value #PROPERTIES_RESOURCE} (if present)
+ * and system properties, which win; the data source keys are validated in {@code AfterBeanDiscovery} (definition
+ * error), the manager's in {@code AfterDeploymentValidation} (deployment problem), each message naming the key. The manager starts when the application context is initialized
  * ({@code @Initialized(ApplicationScoped.class)}, fired only after a successful deployment; this observer runs before
  * the application's) and is closed in {@code BeforeShutdown}. One manager per container; two containers in one JVM
  * need different {@code lockstep.logDirectory} values.

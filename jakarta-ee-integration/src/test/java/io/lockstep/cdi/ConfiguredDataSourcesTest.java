@@ -7,7 +7,6 @@ import io.lockstep.tm.LockstepTransactionManager;
 import io.lockstep.tm.log.InMemoryLog;
 import io.lockstep.tm.recovery.RecoveryReport;
 import io.lockstep.xa.jdbc.LockstepDataSource;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.literal.NamedLiteral;
 import jakarta.enterprise.inject.spi.DefinitionException;
 import jakarta.inject.Inject;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConfiguredDataSourcesTest {
 
-    @ApplicationScoped
+    /** Dependent, i.e. no bean-defining annotation: DropInTest's discovery must not find it (no such beans there). */
     @Transactional
     static class Orders {
         @Inject
