@@ -3,6 +3,7 @@ package io.lockstep.cdi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.LockstepTransactionManager;
 import io.lockstep.tm.log.InMemoryLog;
 import io.lockstep.tm.recovery.RecoveryReport;
@@ -17,6 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.nio.file.Path;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.jboss.weld.environment.se.Weld;
@@ -24,6 +26,7 @@ import org.jboss.weld.environment.se.WeldContainer;
 import org.jboss.weld.junit5.WeldInitiator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Data sources declared as {@code lockstep.cdi.datasource.<name>.*} keys: {@code @Named} beans whose connections
@@ -147,6 +150,21 @@ class ConfiguredDataSourcesTest {
             RecoveryReport report = container.select(LockstepTransactionManager.class).get().recoverNow();
             assertThat(report.failedSources()).extracting(RecoveryReport.Item::source).containsExactly("cdi8-down");
         }
+    }
+
+    @Test
+    void dataSourceThatCannotStartFailsTheContainerAndClosesTheManager(@TempDir Path logDirectory) {
+        Properties p = configuration();
+        // PostgreSQL answers, but the database does not exist: a configuration error, not an outage
+        p.setProperty("lockstep.cdi.datasource.cdi8-orders.url",
+                Databases.PG_URL.replaceFirst("/[^/?]*(\\?|$)", "/cdi8_no_such_db$1"));
+        Weld weld = WeldInitiator.createWeld().addExtension(new LockstepExtension(p,
+                b -> b.nodeId("cdi-datasources").logDirectory(logDirectory)));
+
+        assertThatThrownBy(() -> weld.initialize().close()).hasStackTraceContaining("data source cdi8-orders")
+                .hasStackTraceContaining("cdi8_no_such_db");
+        // the failed start closed its manager: the log directory is free for another one
+        Lockstep.builder().nodeId("cdi-datasources").logDirectory(logDirectory).build().close();
     }
 
     @Test
