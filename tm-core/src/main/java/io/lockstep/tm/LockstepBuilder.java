@@ -52,10 +52,12 @@ public final class LockstepBuilder {
             MANAGEMENT_HOST, MANAGEMENT_TOKEN);
 
     /**
-     * Test harness and benchmark knobs ({@code -Dlockstep.crash.cycles}, {@code -Dlockstep.crashAt},
-     * {@code -Dlockstep.bench.*}): system properties of the build, not configuration; ignored here.
+     * Keys ignored here: {@code lockstep.cdi.*} belongs to the CDI integration ({@code jakarta-ee-integration}),
+     * which reads the same properties and validates those keys itself; test harness and benchmark knobs
+     * ({@code -Dlockstep.crash.cycles}, {@code -Dlockstep.crashAt}, {@code -Dlockstep.bench.*}) are system
+     * properties of the build, not configuration.
      */
-    private static final List<String> FOREIGN_PREFIXES = List.of("lockstep.crash", "lockstep.bench.");
+    private static final List<String> FOREIGN_PREFIXES = List.of("lockstep.cdi.", "lockstep.crash", "lockstep.bench.");
 
     private static final Pattern NODE_ID_CHARS = Pattern.compile("[A-Za-z0-9._-]+");
     static final int MAX_NODE_ID_BYTES = 24;
