@@ -78,7 +78,10 @@ final class FaultFixtures {
         }
     }
 
-    /** Every regular file under {@code dir} (relative path → size and CRC-32C of its content). */
+    /**
+     * Every file under {@code dir} (relative path → size and CRC-32C of its content). The lock file counts by its
+     * presence only: whoever takes the lock writes its pid there, which is not a change of the log.
+     */
     static Map<String, String> snapshot(Path dir) throws IOException {
         Map<String, String> files = new TreeMap<>();
         if (!Files.exists(dir)) {
@@ -89,6 +92,8 @@ final class FaultFixtures {
                 String key = dir.relativize(p).toString();
                 if (Files.isDirectory(p)) {
                     files.put(key + "/", "dir");
+                } else if (p.getFileName().toString().equals("lockstep.lock")) {
+                    files.put(key, "lock file"); // holds the pid of the last process that locked the directory
                 } else {
                     CRC32C crc = new CRC32C();
                     byte[] bytes = Files.readAllBytes(p);
