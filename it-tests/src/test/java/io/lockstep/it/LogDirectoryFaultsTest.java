@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * needs root, as on the CI machine) and with permissions that deny the process (checked in a child JVM started
  * under {@code setpriv} without the capabilities that let root ignore permissions). The manager and the CLI's
  * commands that must write refuse with the directory and what to check; the read-only commands still work where
- * they can; the log's bytes are unchanged.
+ * they can; the log's bytes are unchanged. And a directory in use stays locked after a refused second opener.
  */
 class LogDirectoryFaultsTest {
     @TempDir
@@ -122,15 +122,40 @@ class LogDirectoryFaultsTest {
         assertThat(snapshot(log)).as("the log is untouched").isEqualTo(before);
     }
 
+    @Test
+    void aRefusedSecondManagerInTheSameJvmLeavesTheFirstOnesLockInPlace() throws Exception {
+        Path log = temp.resolve("held");
+        Path resources = Files.writeString(temp.resolve("r.properties"),
+                "resource.faults-a.type=h2\nresource.faults-a.url=jdbc:h2:mem:faults-held\n");
+        String pid = String.valueOf(ProcessHandle.current().pid());
+        try (var first = Lockstep.builder().nodeId("faults-held").logDirectory(log)
+                .logSegmentSize(FaultFixtures.SMALL_SEGMENT).build()) {
+            assertThatThrownBy(() -> Lockstep.builder().nodeId("faults-held").logDirectory(log).build().close())
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("in use by pid " + pid);
+            // Closing any descriptor of a POSIX-locked file drops the process's lock: the refusal must not have.
+            Map<String, String> lines = child(List.of(), log, "faults-held", resources);
+            assertThat(lines.get("build")).as("another process is still refused")
+                    .startsWith(IllegalStateException.class.getName()).contains("in use by pid " + pid);
+            assertThat(lines.get("recover")).startsWith("1|").contains("in use by pid " + pid);
+            assertThat(first.getStatus()).isEqualTo(jakarta.transaction.Status.STATUS_NO_TRANSACTION);
+        }
+    }
+
     /**
-     * Runs {@link UnreadableLogChild} as root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so file permissions
+     * Runs {@link LogDirectoryChild} as root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so file permissions
      * apply to it; returns its lines by the attempt they describe.
      */
     private static Map<String, String> childWithoutRootPowers(Path log, String node, Path resources) throws Exception {
-        List<String> command = List.of("setpriv", "--bounding-set=-dac_override,-dac_read_search",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), UnreadableLogChild.class.getName(), log.toString(), node,
-                resources.toString());
+        return child(List.of("setpriv", "--bounding-set=-dac_override,-dac_read_search"), log, node, resources);
+    }
+
+    /** Runs {@link LogDirectoryChild} behind {@code wrapper} (a command prefix, possibly empty). */
+    private static Map<String, String> child(List<String> wrapper, Path log, String node, Path resources)
+            throws Exception {
+        List<String> command = new java.util.ArrayList<>(wrapper);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), LogDirectoryChild.class.getName(), log.toString(), node,
+                resources.toString()));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -5,13 +5,13 @@ import io.lockstep.tm.Lockstep;
 import java.nio.file.Path;
 
 /**
- * Runs in a child JVM without the root capabilities that bypass file permissions (started under {@code setpriv}
- * by {@link LogDirectoryFaultsTest}): tries to start a manager on a log directory it may not read, then the CLI's
+ * Runs in a child JVM for {@link LogDirectoryFaultsTest} (for permission faults under {@code setpriv}, without the
+ * root capabilities that bypass file permissions): tries to start a manager on a log directory, then the CLI's
  * {@code status} and {@code recover}, and prints one line per attempt: {@code what|exception or exit|message}
  * (for {@code status}, its standard error then its output).
  */
-public final class UnreadableLogChild {
-    private UnreadableLogChild() {
+public final class LogDirectoryChild {
+    private LogDirectoryChild() {
     }
 
     public static void main(String[] args) {
