@@ -193,6 +193,32 @@ class LostCommitReplyTest {
         assertLogHasNoHeuristicAndEveryCommitEnded(1);
     }
 
+    /**
+     * The contrast: with one branch there is no prepare and no log write (one-phase commit), so when the reply to
+     * the COMMIT is lost nothing can find out what the database did. That hazard is real, and it is reported as one
+     * (HeuristicMixedException, a HAZARD record the operator sees and forgets) — here the database had committed.
+     */
+    @org.junit.jupiter.api.Test
+    void aOnePhaseCommitWhoseReplyIsLostIsATrueHazardAndReportedAsOne() throws Exception {
+        Setup s = new Setup(Target.POSTGRES);
+        s.proxy.loseReplyTo("COMMIT");
+        s.tm.begin();
+        String gtrid = String.valueOf(s.tm.getTransactionKey());
+        s.proxied.add("t3", 3);
+        org.assertj.core.api.Assertions.assertThatThrownBy(s.tm::commit)
+                .isInstanceOf(jakarta.transaction.HeuristicMixedException.class)
+                .hasMessageContaining("one-phase commit").hasMessageContaining("outcome of the branch is unknown");
+        assertThat(s.proxy.lostReplies()).isEqualTo(1);
+        assertThat(s.proxied.ids()).as("what the database really did").containsExactly("t3");
+        assertThat(s.tm.admin().heuristics()).singleElement().satisfies(h -> {
+            assertThat(h.gtrid()).isEqualTo(gtrid);
+            assertThat(h.outcome()).isEqualTo(io.lockstep.tm.log.HeuristicOutcome.HAZARD);
+        });
+        s.tm.admin().forget(gtrid, "checked: t3 is in faults_lost_postgres");
+        assertThat(s.tm.admin().heuristics()).isEmpty();
+        assertThat(Prepared.branches(s.proxiedXa, NODE)).isEmpty();
+    }
+
     private void assertLogHasNoHeuristicAndEveryCommitEnded(int transactions) throws Exception {
         List<LogRecord> records = new ArrayList<>();
         LogReader.read(dir.resolve("log"), new LogReader.Visitor() {
