@@ -61,20 +61,13 @@ public final class Peers {
             case "lockstep":
                 return lockstep(Lockstep.builder().nodeId("bench").transactionLog(TransactionLog.noop()).build());
             case "lockstep-file":
-                return lockstep(Lockstep.builder().nodeId("bench").logDirectory(dataDir.resolve("lockstep")).build());
+                return lockstep(lockstepFile(dataDir));
             case "narayana":
-                return narayana(VolatileStore.class.getName(), dataDir);
+                return narayana(narayanaManager(VolatileStore.class.getName(), dataDir), narayanaCloser());
             case "narayana-file":
-                return narayana(ShadowNoFileLockStore.class.getName(), dataDir);
+                return narayana(narayanaManager(ShadowNoFileLockStore.class.getName(), dataDir), narayanaCloser());
             case "narayana-journal":
-                HornetqJournalEnvironmentBean journal = BeanPopulator.getDefaultInstance(
-                        HornetqJournalEnvironmentBean.class);
-                journal.setStoreDir(dataDir.resolve("narayana-journal").toString());
-                journal.setAsyncIO(false);
-                journal.setSyncWrites(true);
-                journal.setSyncDeletes(false);
-                journal.setBufferFlushesPerSecond(20_000);
-                return narayana(HornetqObjectStoreAdaptor.class.getName(), dataDir);
+                return narayana(narayanaJournal(dataDir), narayanaCloser());
             case "atomikos":
                 return atomikos(false, dataDir);
             case "atomikos-file":
@@ -89,7 +82,39 @@ public final class Peers {
         return new JakartaDriver(tm, tm);
     }
 
-    private static TxDriver narayana(String storeType, Path dataDir) {
+    /** Lockstep with its segmented file log under {@code dataDir} (configuration {@code lockstep-file}). */
+    static LockstepTransactionManager lockstepFile(Path dataDir) {
+        return Lockstep.builder().nodeId("bench").logDirectory(dataDir.resolve("lockstep")).build();
+    }
+
+    /**
+     * Narayana with its journal store under {@code dataDir} at its best settings (configuration
+     * {@code narayana-journal}).
+     */
+    static jakarta.transaction.TransactionManager narayanaJournal(Path dataDir) {
+        HornetqJournalEnvironmentBean journal = BeanPopulator.getDefaultInstance(HornetqJournalEnvironmentBean.class);
+        journal.setStoreDir(dataDir.resolve("narayana-journal").toString());
+        journal.setAsyncIO(false);
+        journal.setSyncWrites(true);
+        journal.setSyncDeletes(false);
+        journal.setBufferFlushesPerSecond(20_000);
+        return narayanaManager(HornetqObjectStoreAdaptor.class.getName(), dataDir);
+    }
+
+    /** Stops Narayana's reaper and stores. */
+    static AutoCloseable narayanaCloser() {
+        return () -> {
+            TransactionReaper.terminate(false);
+            TxControl.disable(true);
+            StoreManager.shutdown();
+        };
+    }
+
+    private static TxDriver narayana(jakarta.transaction.TransactionManager tm, AutoCloseable closer) {
+        return new JakartaDriver(tm, closer);
+    }
+
+    private static jakarta.transaction.TransactionManager narayanaManager(String storeType, Path dataDir) {
         String dir = dataDir.resolve("narayana").toString();
         boolean volatileStores = VolatileStore.class.getName().equals(storeType);
         for (String instance : new String[] {null, "stateStore", "communicationStore"}) {
@@ -111,12 +136,7 @@ public final class Peers {
         coordinator.setDefaultTimeout(TIMEOUT_SECONDS);
         coordinator.setTransactionStatusManagerEnable(false);
         coordinator.setCommitOnePhase(true);
-        jakarta.transaction.TransactionManager tm = com.arjuna.ats.jta.TransactionManager.transactionManager();
-        return new JakartaDriver(tm, () -> {
-            TransactionReaper.terminate(false);
-            TxControl.disable(true);
-            StoreManager.shutdown();
-        });
+        return com.arjuna.ats.jta.TransactionManager.transactionManager();
     }
 
     private static TxDriver atomikos(boolean logging, Path dataDir) {

@@ -25,7 +25,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * The standard benchmark set of {@code bin/bench}, run through the JMH API so that one run measures every peer and
  * the disk baseline side by side and prints the tables of {@code docs/benchmarks.md} with the ratios.
  *
- * <p>Arguments: the groups to run ({@code engine}, {@code log}, {@code durable}, {@code latency}; default all) and
+ * <p>Arguments: the groups to run ({@code engine}, {@code log}, {@code durable}, {@code latency}; default all of
+ * these; {@code jdbc}, which needs the PostgreSQL and MariaDB servers of {@link BenchDatabase}, only when named) and
  * optionally {@code --threads=1,4,16,64}, {@code --peers=lockstep,lockstep-file} (only these configurations of the
  * engine and durable benchmarks) and {@code --quick} (1 s iterations, for a smoke test of the harness).
  * Results go to stdout and to {@code results.md} in {@code -Dlockstep.bench.results} (default
@@ -33,9 +34,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class StandardRun {
     private static final List<String> GROUPS = List.of("engine", "log", "durable", "latency");
+    /** Groups run only when named: they need external servers. */
+    private static final List<String> EXTRA_GROUPS = List.of("jdbc");
 
     private final boolean quick;
     private final int[] threads;
+    private boolean threadsGiven;
     private String[] peers;
     private final Path results;
     private final StringBuilder report = new StringBuilder();
@@ -58,11 +62,11 @@ public final class StandardRun {
                 threads = java.util.Arrays.stream(a.substring(10).split(",")).mapToInt(Integer::parseInt).toArray();
             } else if (a.startsWith("--peers=")) {
                 peers = a.substring(8).split(",");
-            } else if (GROUPS.contains(a)) {
+            } else if (GROUPS.contains(a) || EXTRA_GROUPS.contains(a)) {
                 groups.add(a);
             } else {
-                throw new IllegalArgumentException("unknown argument \"" + a + "\"; use groups " + GROUPS
-                        + ", --threads=1,4,16,64, --peers=a,b or --quick");
+                throw new IllegalArgumentException("unknown argument \"" + a + "\"; use groups " + GROUPS + " or "
+                        + EXTRA_GROUPS + ", --threads=1,4,16,64, --peers=a,b or --quick");
             }
         }
         if (groups.isEmpty()) {
@@ -72,13 +76,17 @@ public final class StandardRun {
                 .toAbsolutePath();
         Files.createDirectories(results);
         Files.deleteIfExists(results.resolve("fsync.csv"));
+        Files.deleteIfExists(results.resolve("cpu.csv"));
+        Files.deleteIfExists(results.resolve("phases.csv"));
         StandardRun run = new StandardRun(quick, threads, results);
         run.peers = peers;
+        run.threadsGiven = java.util.Arrays.stream(args).anyMatch(a -> a.startsWith("--threads="));
         for (String g : groups) {
             switch (g) {
                 case "engine": run.engine(); break;
                 case "log": run.log(); break;
                 case "durable": run.durable(); break;
+                case "jdbc": run.jdbc(); break;
                 default: run.latency(); break;
             }
         }
@@ -200,11 +208,125 @@ public final class StandardRun {
         line("");
     }
 
+    /**
+     * The PostgreSQL → MariaDB transfer (1/4/16 threads unless --threads is given) through each JDBC configuration,
+     * then the two managers alone at the same thread counts (engine 2PC without a log, and with each one's durable
+     * log), so that the share of a transfer that is the manager's own shows next to it.
+     */
+    private void jdbc() throws RunnerException, IOException {
+        int[] counts = threadsGiven ? threads : new int[] {1, 4, 16};
+        String[] jdbcPeers = peers == null ? JdbcPeers.NAMES.toArray(new String[0])
+                : java.util.Arrays.stream(peers).filter(JdbcPeers.NAMES::contains).toArray(String[]::new);
+        List<RunResult> all = new ArrayList<>();
+        for (int t : counts) {
+            all.addAll(run(options("JdbcBenchmark", t).param("peer", jdbcPeers)));
+        }
+        List<RunResult> alone = new ArrayList<>();
+        for (int t : counts) {
+            alone.addAll(run(options("EngineBenchmark.twoPhase", t).param("peer", "lockstep", "narayana")));
+            alone.addAll(run(options("DurableBenchmark", t).param("peer", "lockstep-file", "narayana-journal")));
+        }
+        Map<String, String> fsync = fsyncRates();
+        Map<String, String> cpu = cpuRates();
+        line("### JDBC 2PC: PostgreSQL → MariaDB transfer, transfers/s");
+        line("");
+        line("| threads | Lockstep + Agroal | Narayana + Agroal | Lockstep / Narayana | HikariCP, 2 local tx (no XA)"
+                + " | Lockstep / HikariCP |");
+        line("|---:|---:|---:|---:|---:|---:|");
+        for (int t : counts) {
+            RunResult l = find(all, "transfer", "lockstep", t);
+            RunResult n = find(all, "transfer", "narayana", t);
+            RunResult h = find(all, "transfer", "hikari", t);
+            line("| %d | %s | %s | %s | %s | %s |", t, ops(l), ops(n), ratio(l, n), ops(h), ratio(l, h));
+        }
+        line("");
+        line("Device flushes per transfer (all processes on the disk) and CPU time of the benchmark JVM per transfer:");
+        line("");
+        line("| threads | flushes Lockstep | flushes Narayana | flushes HikariCP | client CPU µs Lockstep"
+                + " | client CPU µs Narayana | client CPU µs HikariCP |");
+        line("|---:|---:|---:|---:|---:|---:|---:|");
+        for (int t : counts) {
+            StringBuilder row = new StringBuilder("| " + t + " |");
+            for (Map<String, String> m : List.of(fsync, cpu)) {
+                for (String p : JdbcPeers.NAMES) {
+                    row.append(' ').append(m.getOrDefault(key("JdbcBenchmark.transfer", p, t, "thrpt"), "-"))
+                            .append(" |");
+                }
+            }
+            line("%s", row);
+        }
+        line("");
+        Map<String, String> phases = phaseTimes();
+        line("Time of a transfer as the calling thread sees it, ms: work (begin, borrow and enlist, two updates) +"
+                + " commit (XA: prepare both, log, commit both; HikariCP: the two local commits):");
+        line("");
+        line("| threads | Lockstep + Agroal | Narayana + Agroal | HikariCP |");
+        line("|---:|---:|---:|---:|");
+        for (int t : counts) {
+            StringBuilder row = new StringBuilder("| " + t + " |");
+            for (String p : JdbcPeers.NAMES) {
+                row.append(' ').append(phases.getOrDefault(key("JdbcBenchmark.transfer", p, t, "thrpt"), "-"))
+                        .append(" |");
+            }
+            line("%s", row);
+        }
+        line("");
+        line("### The managers alone at the same thread counts: 2PC over two in-memory resources, tx/s");
+        line("");
+        line("| threads | Lockstep, no log | Narayana, no log | Lockstep, file log | Narayana, journal"
+                + " | µs per tx Lockstep no log / file log ¹ |");
+        line("|---:|---:|---:|---:|---:|---:|");
+        int cores = Runtime.getRuntime().availableProcessors();
+        for (int t : counts) {
+            RunResult le = find(alone, "twoPhase", "lockstep", t);
+            RunResult ne = find(alone, "twoPhase", "narayana", t);
+            RunResult lf = find(alone, "twoPhase", "lockstep-file", t);
+            RunResult nj = find(alone, "twoPhase", "narayana-journal", t);
+            line("| %d | %s | %s | %s | %s | %s / %s |", t, ops(le), ops(ne), ops(lf), ops(nj),
+                    micros(le, Math.min(t, cores)), micros(lf, t));
+        }
+        line("");
+        line("¹ no log: CPU time per transaction, min(threads, %d cores) / throughput; file log: time a thread spends"
+                + " per transaction, threads / throughput (mostly waiting for the forced COMMIT record).", cores);
+        line("");
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    private static String micros(RunResult r, int busy) {
+        return r == null ? "-" : String.format(Locale.ROOT, "%.1f", busy * 1e6 / r.getPrimaryResult().getScore());
+    }
+
+    private Map<String, String> phaseTimes() throws IOException {
+        Map<String, String> times = new LinkedHashMap<>();
+        Path csv = results.resolve("phases.csv");
+        if (Files.exists(csv)) {
+            for (String l : Files.readAllLines(csv)) {
+                String[] f = l.split(",");
+                times.put(key(f[0], f[1], Integer.parseInt(f[2]), f[3]), String.format(Locale.ROOT, "%.2f + %.2f",
+                        Double.parseDouble(f[5]), Double.parseDouble(f[6])));
+            }
+        }
+        return times;
+    }
+
+    private Map<String, String> cpuRates() throws IOException {
+        Map<String, String> rates = new LinkedHashMap<>();
+        Path csv = results.resolve("cpu.csv");
+        if (Files.exists(csv)) {
+            for (String l : Files.readAllLines(csv)) {
+                String[] f = l.split(",");
+                rates.put(key(f[0], f[1], Integer.parseInt(f[2]), f[3]), String.format(Locale.ROOT, "%,.0f",
+                        Double.parseDouble(f[6])));
+            }
+        }
+        return rates;
+    }
 
     private ChainedOptionsBuilder options(String benchmark, int threadCount) {
         ChainedOptionsBuilder b = new OptionsBuilder()
-                .include("io\\.lockstep\\.bench\\." + benchmark + "\\.")
+                .include(benchmark.contains(".") ? "io\\.lockstep\\.bench\\." + benchmark.replace(".", "\\.") + "$"
+                        : "io\\.lockstep\\.bench\\." + benchmark + "\\.")
                 .threads(threadCount)
                 .forks(1)
                 .shouldFailOnError(true)

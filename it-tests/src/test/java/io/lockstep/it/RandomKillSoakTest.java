@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RandomKillSoakTest {
     private static final String QUEUE = "transfers";
+    /** The node id; another one ({@code -Dlockstep.crash.node}) lets a long run share the servers with CI runs. */
+    private static final String NODE = System.getProperty("lockstep.crash.node", "soak");
 
     @TempDir
     Path dir;
@@ -55,7 +57,7 @@ class RandomKillSoakTest {
             for (int cycle = 0; cycle < cycles; cycle++) {
                 runAndKill(a, b, broker, log, "c" + cycle, reported);
                 RecoveryReport report;
-                try (LockstepTransactionManager tm = Lockstep.builder().nodeId("soak").logDirectory(log)
+                try (LockstepTransactionManager tm = Lockstep.builder().nodeId(NODE).logDirectory(log)
                         .recoveryInterval(Duration.ofHours(1)).build()) {
                     tm.registerRecoverable(a);
                     tm.registerRecoverable(b);
@@ -72,8 +74,8 @@ class RandomKillSoakTest {
                 assertThat(broker.messageCount(QUEUE)).as("cycle %d: messages == transfers", cycle)
                         .isEqualTo(inA.size());
                 assertThat(broker.preparedTransactions()).as("cycle %d: broker", cycle).isEmpty();
-                assertThat(a.preparedLockstepBranches("soak")).as("cycle %d: PostgreSQL", cycle).isEmpty();
-                assertThat(b.preparedLockstepBranches("soak")).as("cycle %d: MariaDB", cycle).isEmpty();
+                assertThat(a.preparedLockstepBranches(NODE)).as("cycle %d: PostgreSQL", cycle).isEmpty();
+                assertThat(b.preparedLockstepBranches(NODE)).as("cycle %d: MariaDB", cycle).isEmpty();
             }
         }
         assertThat(reported).as("the children committed transfers").isNotEmpty();
@@ -83,7 +85,7 @@ class RandomKillSoakTest {
             throws Exception {
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), SoakChild.class.getName(), log.toString(), a.spec(),
-                b.spec(), broker.tcpUrl(), "8", run).redirectErrorStream(true).start();
+                b.spec(), broker.tcpUrl(), "8", run, NODE).redirectErrorStream(true).start();
         int killAfter = ThreadLocalRandom.current().nextInt(1, 40);
         CountDownLatch enough = new CountDownLatch(killAfter);
         Set<String> seen = new HashSet<>();

@@ -2,14 +2,11 @@ package io.lockstep.it;
 
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A throwaway PostgreSQL 15 server (initdb into a temporary directory, started with pg_ctl on a free port), for
@@ -36,7 +33,7 @@ final class ScratchPostgres implements AutoCloseable {
             fail("PostgreSQL server binaries not found in " + binDir + " (initdb, pg_ctl); install PostgreSQL 15 or"
                     + " point LOCKSTEP_PG_BIN at its bin directory");
         }
-        boolean root = "root".equals(System.getProperty("user.name"));
+        boolean root = Processes.isRoot();
         Path data = Files.createTempDirectory("lockstep-scratch-pg");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -44,7 +41,7 @@ final class ScratchPostgres implements AutoCloseable {
         }
         ScratchPostgres pg = new ScratchPostgres(bin, data, root, port);
         if (root) {
-            run(List.of("chown", "postgres:postgres", data.toString()));
+            Processes.run(List.of("chown", "postgres:postgres", data.toString()));
         }
         pg.runAsOwner(List.of(bin.resolve("initdb").toString(), "-D", data.resolve("db").toString(), "-A", "trust",
                 "-U", "postgres", "--no-sync"));
@@ -67,27 +64,19 @@ final class ScratchPostgres implements AutoCloseable {
             full.addAll(List.of("runuser", "-u", "postgres", "--"));
         }
         full.addAll(command);
-        run(full);
+        Processes.run(full);
     }
 
-    private static void run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            fail("scratch PostgreSQL: " + String.join(" ", command) + " failed:\n" + out);
-        }
+    /** Restarts the server (fast shutdown: sessions are cut, prepared transactions survive). */
+    void restart() throws Exception {
+        runAsOwner(List.of(bin.resolve("pg_ctl").toString(), "-D", data.resolve("db").toString(), "-m", "fast",
+                "-l", data.resolve("log").toString(), "-w", "restart"));
     }
 
     @Override
     public void close() throws Exception {
         runAsOwner(List.of(bin.resolve("pg_ctl").toString(), "-D", data.resolve("db").toString(), "-m", "immediate",
                 "-w", "stop"));
-        deleteTree(data);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (var walk = Files.walk(p)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
-        }
+        Processes.deleteTree(data);
     }
 }

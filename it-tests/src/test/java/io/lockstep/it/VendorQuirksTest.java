@@ -48,29 +48,42 @@ class VendorQuirksTest {
         return LockstepXid.of("quirks:0:" + UUID.randomUUID().toString().substring(0, 8), 1);
     }
 
-    @Test
-    void postgresRejectsSuspendSoTheAdapterEndsAndJoins() throws Exception {
-        XAConnection xc = Prepared.postgres(Servers.postgresPlain()).getXAConnection();
+    /** On the raw driver: end(TMSUSPEND) is refused, end(TMSUCCESS) then start(resumeFlag) is accepted. */
+    private static void assertSuspendRefusedButEndThenStartAccepted(XADataSource ds, int resumeFlag)
+            throws Exception {
+        XAConnection xc = ds.getXAConnection();
         try {
             XAResource xar = xc.getXAResource();
             Xid x = xid();
             xar.start(x, XAResource.TMNOFLAGS);
             assertThatThrownBy(() -> xar.end(x, XAResource.TMSUSPEND)).isInstanceOf(XAException.class);
             xar.end(x, XAResource.TMSUCCESS);
+            xar.start(x, resumeFlag);
+            xar.end(x, XAResource.TMSUCCESS);
             xar.rollback(x);
         } finally {
             xc.close();
         }
+    }
+
+    /** Through the adapter: work before and after a suspend/resume of the transaction commits together. */
+    private void assertSuspendResumeCommits(LockstepDataSource ds, String table) throws Exception {
+        Ledger l = new Ledger(ds, table);
+        tm.begin();
+        l.add("before", 1);
+        Transaction t = tm.suspend();
+        tm.resume(t);
+        l.add("after", 2);
+        tm.commit();
+        assertThat(l.ids()).as(ds.name()).containsExactly("after", "before");
+    }
+
+    @Test
+    void postgresRejectsSuspendSoTheAdapterEndsAndJoins() throws Exception {
+        assertSuspendRefusedButEndThenStartAccepted(Prepared.postgres(Servers.postgresPlain()), XAResource.TMJOIN);
         try (LockstepDataSource pg = LockstepDataSources.postgres(tm, Servers.PG_URL, Servers.PG_USER,
                 Servers.PG_PASSWORD).name("pg-quirk").build()) {
-            Ledger l = new Ledger(pg, "quirks_pg");
-            tm.begin();
-            l.add("before", 1);
-            Transaction t = tm.suspend();
-            tm.resume(t);
-            l.add("after", 2);
-            tm.commit();
-            assertThat(l.ids()).containsExactly("after", "before");
+            assertSuspendResumeCommits(pg, "quirks_pg");
         }
     }
 
@@ -134,31 +147,12 @@ class VendorQuirksTest {
 
     @Test
     void mariadbRefusesEndSuspendButAcceptsEndThenStartResume() throws Exception {
-        XAConnection xc = Prepared.mysql(Servers.mysqlPlain()).getXAConnection();
-        try {
-            XAResource xar = xc.getXAResource();
-            Xid x = xid();
-            xar.start(x, XAResource.TMNOFLAGS);
-            assertThatThrownBy(() -> xar.end(x, XAResource.TMSUSPEND)).isInstanceOf(XAException.class);
-            xar.end(x, XAResource.TMSUCCESS);
-            xar.start(x, XAResource.TMRESUME);
-            xar.end(x, XAResource.TMSUCCESS);
-            xar.rollback(x);
-        } finally {
-            xc.close();
-        }
+        assertSuspendRefusedButEndThenStartAccepted(Prepared.mysql(Servers.mysqlPlain()), XAResource.TMRESUME);
         for (boolean mariadbDriver : new boolean[] {false, true}) {
             String url = mariadbDriver ? Servers.mariadbPlain() : Servers.MYSQL_URL;
             try (LockstepDataSource ds = LockstepDataSources.forUrl(tm, url, Servers.MYSQL_USER,
                     Servers.MYSQL_PASSWORD).name(mariadbDriver ? "mariadb-driver" : "mysql-driver").build()) {
-                Ledger l = new Ledger(ds, "quirks_resume");
-                tm.begin();
-                l.add("before", 1);
-                Transaction t = tm.suspend();
-                tm.resume(t);
-                l.add("after", 2);
-                tm.commit();
-                assertThat(l.ids()).as(ds.name()).containsExactly("after", "before");
+                assertSuspendResumeCommits(ds, "quirks_resume");
             }
         }
     }

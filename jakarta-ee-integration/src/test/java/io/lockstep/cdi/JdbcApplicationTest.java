@@ -3,15 +3,20 @@ package io.lockstep.cdi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lockstep.tm.LockstepTransactionManager;
+import io.lockstep.tm.xa.LockstepXid;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Base64;
+import javax.sql.DataSource;
 import org.jboss.weld.junit5.EnableWeld;
 import org.jboss.weld.junit5.WeldInitiator;
 import org.jboss.weld.junit5.WeldSetup;
@@ -30,14 +35,16 @@ class JdbcApplicationTest {
     static class OrderService {
         @Inject
         @Databases.Orders
-        Databases.XaSession orders;
+        DataSource orders;
         @Inject
         @Databases.Ledger
-        Databases.XaSession ledger;
+        DataSource ledger;
 
         public void place(String id, int amount) throws SQLException {
-            write(orders.connection(), "INSERT INTO lockstep_cdi_orders (id, amount) VALUES (?, ?)", id, amount);
-            write(ledger.connection(), "INSERT INTO lockstep_cdi_ledger (id, amount) VALUES (?, ?)", id, -amount);
+            try (Connection o = orders.getConnection(); Connection l = ledger.getConnection()) {
+                write(o, "INSERT INTO lockstep_cdi_orders (id, amount) VALUES (?, ?)", id, amount);
+                write(l, "INSERT INTO lockstep_cdi_ledger (id, amount) VALUES (?, ?)", id, -amount);
+            }
         }
 
         public void placeThenFail(String id, int amount, RuntimeException failure) throws SQLException {
@@ -50,7 +57,19 @@ class JdbcApplicationTest {
             throw failure;
         }
 
-        private static void write(Connection c, String sql, String id, int amount) throws SQLException {
+        /** Writes the order here, the ledger entry in its own transaction (REQUIRES_NEW), then fails. */
+        public void placeWithAuditThenFail(String id, int amount) throws SQLException {
+            try (Connection o = orders.getConnection()) {
+                write(o, "INSERT INTO lockstep_cdi_orders (id, amount) VALUES (?, ?)", id, amount);
+            }
+            audit.record(id, -amount);
+            throw new IllegalStateException("outer failure after the inner transaction committed");
+        }
+
+        @Inject
+        Audit audit;
+
+        static void write(Connection c, String sql, String id, int amount) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, id);
                 ps.setInt(2, amount);
@@ -59,11 +78,28 @@ class JdbcApplicationTest {
         }
     }
 
+    @ApplicationScoped
+    static class Audit {
+        @Inject
+        @Databases.Ledger
+        DataSource ledger;
+
+        @Transactional(Transactional.TxType.REQUIRES_NEW)
+        public void record(String id, int amount) throws SQLException {
+            try (Connection l = ledger.getConnection()) {
+                OrderService.write(l, "INSERT INTO lockstep_cdi_ledger (id, amount) VALUES (?, ?)", id, amount);
+            }
+        }
+    }
+
     @WeldSetup
-    WeldInitiator weld = WeldInitiator.from(TestContainers.weld(Databases.class, OrderService.class)).build();
+    WeldInitiator weld = WeldInitiator.from(TestContainers.weld(Databases.class, OrderService.class, Audit.class)).build();
 
     @Inject
     OrderService service;
+
+    @Inject
+    LockstepTransactionManager manager;
 
     @BeforeAll
     static void createTables() throws SQLException {
@@ -107,24 +143,38 @@ class JdbcApplicationTest {
         }
     }
 
-    private static int preparedBranchesInPostgres() throws SQLException {
+    /** Prepared branches of this container's manager (other processes may have their own on the servers). */
+    private int preparedBranchesInPostgres() throws SQLException {
+        int count = 0;
         try (Connection pg = Databases.plainPg(); Statement st = pg.createStatement();
                 ResultSet rs = st.executeQuery(
-                        "SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()")) {
-            rs.next();
-            return rs.getInt(1);
+                        "SELECT gid FROM pg_prepared_xacts WHERE database = current_database()")) {
+            while (rs.next()) {
+                String[] gid = rs.getString(1).split("_");
+                if (gid.length == 3 && ours(Integer.parseInt(gid[0]), Base64.getDecoder().decode(gid[1]))) {
+                    count++;
+                }
+            }
         }
+        return count;
     }
 
-    private static int preparedBranchesInMariaDb() throws SQLException {
+    private int preparedBranchesInMariaDb() throws SQLException {
         int count = 0;
         try (Connection maria = Databases.plainMariaDb(); Statement st = maria.createStatement();
                 ResultSet rs = st.executeQuery("XA RECOVER")) {
             while (rs.next()) {
-                count++;
+                if (ours(rs.getInt("formatID"), rs.getBytes("data"))) {
+                    count++;
+                }
             }
         }
         return count;
+    }
+
+    private boolean ours(int formatId, byte[] gtridFirst) {
+        return formatId == LockstepXid.FORMAT_ID && new String(gtridFirst, StandardCharsets.UTF_8)
+                .startsWith(manager.config().nodeId() + ":");
     }
 
     @Test
@@ -159,7 +209,19 @@ class JdbcApplicationTest {
         assertThat(ledger("duplicate")).isEqualTo(-1);
     }
 
-    private static void assertThatNeitherDatabaseHas(String id) {
+    @Test
+    void requiresNewInnerCommitSurvivesTheOuterRollback() {
+        assertThatThrownBy(() -> service.placeWithAuditThenFail("audited", 7))
+                .isInstanceOf(IllegalStateException.class);
+        try {
+            assertThat(order("audited")).as("outer PostgreSQL row").isNull();
+            assertThat(ledger("audited")).as("inner MariaDB row").isEqualTo(-7);
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void assertThatNeitherDatabaseHas(String id) {
         try {
             assertThat(order(id)).as("PostgreSQL row").isNull();
             assertThat(ledger(id)).as("MariaDB row").isNull();

@@ -1,6 +1,8 @@
 package io.lockstep.tm;
 
 import io.lockstep.tm.log.TransactionLog;
+import io.lockstep.tm.log.jdbc.JdbcTransactionLog;
+import io.lockstep.tm.log.jdbc.UrlDataSource;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -8,6 +10,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -31,14 +34,21 @@ public final class LockstepBuilder {
     public static final String RECOVERY_INTERVAL = "lockstep.recoveryInterval";
     public static final String ORPHAN_SAFETY_INTERVAL = "lockstep.orphanSafetyInterval";
     public static final String RECOVERY_NODES = "lockstep.recoveryNodes";
+    public static final String RECOVERY_PARALLELISM = "lockstep.recoveryParallelism";
     public static final String LOG_SEGMENT_SIZE = "lockstep.log.segmentSize";
     public static final String LOG_IGNORE_CORRUPTION = "lockstep.log.ignoreCorruption";
+    public static final String LOG_TYPE = "lockstep.log.type";
+    public static final String LOG_JDBC_URL = "lockstep.log.jdbcUrl";
+    public static final String LOG_JDBC_USER = "lockstep.log.jdbcUser";
+    public static final String LOG_JDBC_PASSWORD = "lockstep.log.jdbcPassword";
+    public static final String LOG_JDBC_TABLE = "lockstep.log.jdbcTable";
     public static final String MANAGEMENT_PORT = "lockstep.management.port";
     public static final String MANAGEMENT_HOST = "lockstep.management.host";
     public static final String MANAGEMENT_TOKEN = "lockstep.management.token";
 
     private static final List<String> KEYS = List.of(NODE_ID, LOG_DIRECTORY, DEFAULT_TIMEOUT, RECOVERY_INTERVAL,
-            ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION, MANAGEMENT_PORT,
+            ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, RECOVERY_PARALLELISM, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION,
+            LOG_TYPE, LOG_JDBC_URL, LOG_JDBC_USER, LOG_JDBC_PASSWORD, LOG_JDBC_TABLE, MANAGEMENT_PORT,
             MANAGEMENT_HOST, MANAGEMENT_TOKEN);
 
     /**
@@ -57,8 +67,14 @@ public final class LockstepBuilder {
     private Duration recoveryInterval = Duration.ofSeconds(30);
     private Duration orphanSafetyInterval = Duration.ofSeconds(20);
     private final Set<String> recoveryNodes = new LinkedHashSet<>();
+    private int recoveryParallelism = 4;
     private long logSegmentSize = 16L * 1024 * 1024;
     private boolean logIgnoreCorruption;
+    private LogType logType = LogType.FILE;
+    private String logJdbcUrl;
+    private String logJdbcUser;
+    private String logJdbcPassword;
+    private String logJdbcTable = "lockstep_log";
     private TransactionLog transactionLog;
     private TransactionListener listener = TransactionListener.NONE;
     private int managementPort = -1;
@@ -110,6 +126,18 @@ public final class LockstepBuilder {
     }
 
     /** Further node ids whose branches this manager recovers (e.g. a retired node's). Its own is always included. */
+    /**
+     * Connections per resource that recovery uses at once to commit or roll back in-doubt branches (default 4;
+     * sources are also scanned in parallel). 1 recovers one branch at a time.
+     */
+    public LockstepBuilder recoveryParallelism(int connections) {
+        if (connections < 1 || connections > 64) {
+            throw new IllegalArgumentException(RECOVERY_PARALLELISM + " must be between 1 and 64, was " + connections);
+        }
+        this.recoveryParallelism = connections;
+        return this;
+    }
+
     public LockstepBuilder recoveryNodes(String... nodeIds) {
         if (nodeIds == null) {
             throw new IllegalArgumentException(RECOVERY_NODES + " \"null\": must be node ids; pass none to recover"
@@ -137,6 +165,51 @@ public final class LockstepBuilder {
      */
     public LockstepBuilder logIgnoreCorruption(boolean ignore) {
         this.logIgnoreCorruption = ignore;
+        return this;
+    }
+
+    /**
+     * Where the log lives: {@link LogType#FILE} (default) in {@link #logDirectory(Path)}, or {@link LogType#JDBC}
+     * in a database table ({@link #logJdbcUrl(String)} is then required).
+     */
+    public LockstepBuilder logType(LogType type) {
+        this.logType = Objects.requireNonNull(type, LOG_TYPE);
+        return this;
+    }
+
+    /**
+     * JDBC URL of the database that holds the JDBC log, e.g. {@code jdbc:postgresql://db:5432/app}; its driver must
+     * be on the class path. Plain local transactions only: the log database is never an XA participant.
+     */
+    public LockstepBuilder logJdbcUrl(String url) {
+        if (url == null || !url.startsWith("jdbc:")) {
+            throw new IllegalArgumentException(LOG_JDBC_URL + " \"" + UrlDataSource.redact(url)
+                    + "\": must be a JDBC URL starting with jdbc:, e.g. jdbc:postgresql://host:5432/database");
+        }
+        this.logJdbcUrl = url;
+        return this;
+    }
+
+    /** User of the JDBC log database (none by default: the driver takes it from the URL). */
+    public LockstepBuilder logJdbcUser(String user) {
+        this.logJdbcUser = user == null || user.isEmpty() ? null : user;
+        return this;
+    }
+
+    /** Password of the JDBC log database; never printed or put in a message. */
+    public LockstepBuilder logJdbcPassword(String password) {
+        this.logJdbcPassword = password == null || password.isEmpty() ? null : password;
+        return this;
+    }
+
+    /** Table of the JDBC log, created if absent; an SQL identifier, optionally schema.table. Default lockstep_log. */
+    public LockstepBuilder logJdbcTable(String table) {
+        try {
+            this.logJdbcTable = JdbcTransactionLog.checkTableName(table);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(LOG_JDBC_TABLE + " \"" + table + "\": must be an SQL identifier"
+                    + " ([A-Za-z_][A-Za-z0-9_]*, at most 51 characters), optionally schema-qualified (schema.table)");
+        }
         return this;
     }
 
@@ -223,8 +296,14 @@ public final class LockstepBuilder {
                     }
                 }
                 break;
+            case RECOVERY_PARALLELISM: recoveryParallelism((int) number(key, value)); break;
             case LOG_SEGMENT_SIZE: logSegmentSize(number(key, value)); break;
             case LOG_IGNORE_CORRUPTION: logIgnoreCorruption(bool(key, value)); break;
+            case LOG_TYPE: logType(parseLogType(value)); break;
+            case LOG_JDBC_URL: logJdbcUrl(value); break;
+            case LOG_JDBC_USER: logJdbcUser(value); break;
+            case LOG_JDBC_PASSWORD: logJdbcPassword(value); break;
+            case LOG_JDBC_TABLE: logJdbcTable(value); break;
             case MANAGEMENT_PORT: managementPort((int) number(key, value)); break;
             case MANAGEMENT_HOST: managementHost(value); break;
             case MANAGEMENT_TOKEN: managementToken(value); break;
@@ -247,12 +326,40 @@ public final class LockstepBuilder {
         nodes.addAll(recoveryNodes);
         LockstepConfig config = new LockstepConfig(id, logDirectory.toAbsolutePath(), defaultTimeout,
                 recoveryInterval, orphanSafetyInterval, nodes, logSegmentSize, logIgnoreCorruption, managementPort,
-                managementHost, managementToken);
+                managementHost, managementToken, recoveryParallelism, logType, logJdbcUrl, logJdbcUser,
+                logJdbcPassword, logJdbcTable);
+        checkLogChoice();
         if (managementPort >= 0 && managementToken == null && !isLoopback(managementHost)) {
             throw new IllegalArgumentException(MANAGEMENT_HOST + " \"" + managementHost
                     + "\": binding the management endpoint beyond loopback requires " + MANAGEMENT_TOKEN);
         }
         return LockstepTransactionManager.start(config, transactionLog, listener);
+    }
+
+    private void checkLogChoice() {
+        if (logType == LogType.JDBC) {
+            if (transactionLog != null) {
+                throw new IllegalArgumentException(LOG_TYPE + "=jdbc and transactionLog(" + transactionLog + ") both"
+                        + " choose the log; use one of them");
+            }
+            if (logJdbcUrl == null) {
+                throw new IllegalArgumentException(LOG_TYPE + "=jdbc requires " + LOG_JDBC_URL
+                        + " (the JDBC URL of the log database, e.g. jdbc:postgresql://host:5432/database)");
+            }
+        } else if (logJdbcUrl != null || logJdbcUser != null || logJdbcPassword != null) {
+            throw new IllegalArgumentException(LOG_JDBC_URL + "/" + LOG_JDBC_USER + "/" + LOG_JDBC_PASSWORD
+                    + " are set but " + LOG_TYPE + " is " + logType.name().toLowerCase(Locale.ROOT) + "; set "
+                    + LOG_TYPE + "=jdbc to keep the log in that database, or remove them");
+        }
+    }
+
+    private static LogType parseLogType(String value) {
+        for (LogType t : LogType.values()) {
+            if (t.name().equalsIgnoreCase(value)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(LOG_TYPE + " \"" + value + "\": must be file or jdbc");
     }
 
     private static boolean isLoopback(String host) {

@@ -1,5 +1,6 @@
 package io.lockstep.tm;
 
+import io.lockstep.tm.log.jdbc.UrlDataSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -20,6 +21,13 @@ import java.util.Set;
  * @param managementPort       port of the management endpoint; -1 = no endpoint, 0 = any free port
  * @param managementHost       address the endpoint binds to
  * @param managementToken      bearer token the endpoint requires, or null (only allowed on loopback)
+ * @param recoveryParallelism  connections per resource recovery uses at once; 1..64
+ * @param logType              where the log lives: {@link LogType#FILE} in {@code logDirectory}, or
+ *                             {@link LogType#JDBC} in table {@code logJdbcTable} of {@code logJdbcUrl}
+ * @param logJdbcUrl           JDBC URL of the log database; null unless {@code logType} is JDBC
+ * @param logJdbcUser          user of the log database, or null
+ * @param logJdbcPassword      password of the log database, or null; never printed
+ * @param logJdbcTable         table of the JDBC log (default {@code lockstep_log})
  */
 public record LockstepConfig(
         String nodeId,
@@ -32,20 +40,46 @@ public record LockstepConfig(
         boolean logIgnoreCorruption,
         int managementPort,
         String managementHost,
-        String managementToken) {
+        String managementToken,
+        int recoveryParallelism,
+        LogType logType,
+        String logJdbcUrl,
+        String logJdbcUser,
+        String logJdbcPassword,
+        String logJdbcTable) {
 
     public LockstepConfig {
         recoveryNodes = Set.copyOf(recoveryNodes);
     }
 
-    /** Never prints the management token. */
+    /** The configuration before the JDBC log existed: the file log. */
+    public LockstepConfig(String nodeId, Path logDirectory, Duration defaultTimeout, Duration recoveryInterval,
+            Duration orphanSafetyInterval, Set<String> recoveryNodes, long logSegmentSize, boolean logIgnoreCorruption,
+            int managementPort, String managementHost, String managementToken, int recoveryParallelism) {
+        this(nodeId, logDirectory, defaultTimeout, recoveryInterval, orphanSafetyInterval, recoveryNodes,
+                logSegmentSize, logIgnoreCorruption, managementPort, managementHost, managementToken,
+                recoveryParallelism, LogType.FILE, null, null, null, "lockstep_log");
+    }
+
+    /** The configuration before {@code recoveryParallelism} existed; recovery then uses 4 connections. */
+    public LockstepConfig(String nodeId, Path logDirectory, Duration defaultTimeout, Duration recoveryInterval,
+            Duration orphanSafetyInterval, Set<String> recoveryNodes, long logSegmentSize, boolean logIgnoreCorruption,
+            int managementPort, String managementHost, String managementToken) {
+        this(nodeId, logDirectory, defaultTimeout, recoveryInterval, orphanSafetyInterval, recoveryNodes,
+                logSegmentSize, logIgnoreCorruption, managementPort, managementHost, managementToken, 4);
+    }
+
+    /** Never prints the management token or the log database's password. */
     @Override
     public String toString() {
         return "LockstepConfig[nodeId=" + nodeId + ", logDirectory=" + logDirectory + ", defaultTimeout="
                 + defaultTimeout + ", recoveryInterval=" + recoveryInterval + ", orphanSafetyInterval="
-                + orphanSafetyInterval + ", recoveryNodes=" + recoveryNodes + ", logSegmentSize=" + logSegmentSize
+                + orphanSafetyInterval + ", recoveryNodes=" + recoveryNodes + ", recoveryParallelism=" + recoveryParallelism + ", logSegmentSize=" + logSegmentSize
                 + ", logIgnoreCorruption=" + logIgnoreCorruption + ", managementPort=" + managementPort
                 + ", managementHost=" + managementHost + ", managementToken="
-                + (managementToken == null ? "none" : "****") + "]";
+                + (managementToken == null ? "none" : "****") + ", logType=" + logType
+                + (logType == LogType.JDBC ? ", logJdbcUrl=" + UrlDataSource.redact(logJdbcUrl) + ", logJdbcUser="
+                        + logJdbcUser + ", logJdbcPassword=" + (logJdbcPassword == null ? "none" : "****")
+                        + ", logJdbcTable=" + logJdbcTable : "") + "]";
     }
 }

@@ -7,6 +7,8 @@ import io.lockstep.tm.log.LogRecord;
 import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.log.TransactionLogException;
 import io.lockstep.tm.log.file.SegmentedFileLog;
+import io.lockstep.tm.log.jdbc.JdbcTransactionLog;
+import io.lockstep.tm.log.jdbc.UrlDataSource;
 import io.lockstep.tm.recovery.RecordIndex;
 import io.lockstep.tm.recovery.RecoveryCoordinator;
 import io.lockstep.tm.recovery.RecoveryReport;
@@ -67,7 +69,8 @@ public final class LockstepTransactionManager
     }
 
     static LockstepTransactionManager start(LockstepConfig config, TransactionLog given, TransactionListener listener) {
-        TransactionLog opened = given != null ? given : openFileLog(config);
+        TransactionLog opened = given != null ? given
+                : config.logType() == LogType.JDBC ? openJdbcLog(config) : openFileLog(config);
         try {
             List<LogRecord> replayed = opened.replay();
             long epoch = Math.max(System.currentTimeMillis(), maxEpoch(config.nodeId(), replayed) + 1);
@@ -75,7 +78,7 @@ public final class LockstepTransactionManager
             int timeout = (int) Math.min(Integer.MAX_VALUE, config.defaultTimeout().toSeconds());
             Engine engine = new Engine(config.nodeId(), epoch, timeout, index, listener);
             RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
-                    config.orphanSafetyInterval(), index, engine::aliveGtrids, engine.counters());
+                    config.orphanSafetyInterval(), config.recoveryParallelism(), index, engine::aliveGtrids, engine.counters());
             LockstepTransactionManager tm = new LockstepTransactionManager(config, index, engine, recovery);
             engine.start();
             if (config.managementPort() >= 0) {
@@ -91,7 +94,7 @@ public final class LockstepTransactionManager
             RecoveryReport first = recovery.recoverNow();
             recovery.startBackground(config.recoveryInterval());
             LOG.info("Lockstep started: node {}, log {}, {} COMMIT record(s) in doubt, first recovery pass: {}",
-                    config.nodeId(), given != null ? given : config.logDirectory(), index.liveCommits().size(), first);
+                    config.nodeId(), opened, index.liveCommits().size(), first);
             return tm;
         } catch (TransactionLogException | RuntimeException e) {
             opened.close();
@@ -109,6 +112,16 @@ public final class LockstepTransactionManager
                     config.logIgnoreCorruption());
         } catch (TransactionLogException e) {
             throw new IllegalStateException("cannot start Lockstep node " + config.nodeId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static TransactionLog openJdbcLog(LockstepConfig config) {
+        try {
+            return JdbcTransactionLog.open(new UrlDataSource(config.logJdbcUrl(), config.logJdbcUser(),
+                    config.logJdbcPassword()), config.nodeId(), config.logJdbcTable());
+        } catch (TransactionLogException e) {
+            throw new IllegalStateException("cannot start Lockstep node " + config.nodeId() + ": " + e.getMessage()
+                    + " (" + LockstepBuilder.LOG_TYPE + "=jdbc, " + LockstepBuilder.LOG_JDBC_URL + ")", e);
         }
     }
 

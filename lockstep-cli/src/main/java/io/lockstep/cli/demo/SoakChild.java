@@ -21,7 +21,8 @@ public final class SoakChild {
         Bank b = Bank.parse(args[2]);
         int threads = Integer.parseInt(args[4]);
         String run = args[5];
-        LockstepTransactionManager tm = Lockstep.builder().nodeId("soak").logDirectory(Path.of(args[0]))
+        String node = args.length > 6 ? args[6] : "soak";
+        LockstepTransactionManager tm = Lockstep.builder().nodeId(node).logDirectory(Path.of(args[0]))
                 .recoveryInterval(Duration.ofHours(1)).build();
         System.out.println("READY");
         System.out.flush();

@@ -19,6 +19,7 @@ import io.lockstep.tm.xa.XAPhase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -26,9 +27,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -62,11 +67,14 @@ import org.slf4j.LoggerFactory;
 public final class RecoveryCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RecoveryCoordinator.class);
     private static final int MAX_SCAN_BATCHES = 10_000;
+    /** Fewer branches than this per extra connection are resolved on the scanning connection alone. */
+    private static final int MIN_BRANCHES_PER_WORKER = 32;
 
     private final String ownNode;
     private final long ownEpoch;
     private final Set<String> recoveryNodes;
     private final Duration orphanSafetyInterval;
+    private final int parallelism;
     private final RecordIndex index;
     private final Supplier<Set<String>> aliveInJvm;
     private final TransactionCounters counters;
@@ -89,6 +97,20 @@ public final class RecoveryCoordinator implements AutoCloseable {
     public RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
             Duration orphanSafetyInterval, RecordIndex index, Supplier<Set<String>> aliveInJvm,
             TransactionCounters counters) {
+        this(ownNode, ownEpoch, recoveryNodes, orphanSafetyInterval, 1, index, aliveInJvm, counters);
+    }
+
+    /**
+     * @param parallelism connections per source that resolve branches at once (sources are scanned in parallel
+     *                    too); 1 resolves every branch on the scanning connection, one source after the other
+     */
+    public RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
+            Duration orphanSafetyInterval, int parallelism, RecordIndex index, Supplier<Set<String>> aliveInJvm,
+            TransactionCounters counters) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("recovery parallelism must be >= 1, was " + parallelism);
+        }
+        this.parallelism = parallelism;
         this.ownNode = ownNode;
         this.ownEpoch = ownEpoch;
         this.recoveryNodes = Set.copyOf(recoveryNodes);
@@ -189,27 +211,31 @@ public final class RecoveryCoordinator implements AutoCloseable {
     private final class Pass {
         final Instant started = Instant.now();
         final long t0 = System.nanoTime();
-        final List<RecoveryReport.Item> committed = new ArrayList<>();
-        final List<RecoveryReport.Item> rolledBack = new ArrayList<>();
-        final List<RecoveryReport.Item> pending = new ArrayList<>();
-        final List<RecoveryReport.Item> heuristics = new ArrayList<>();
-        final List<RecoveryReport.Item> failed = new ArrayList<>();
-        final List<InDoubt> unresolvedBranches = new ArrayList<>();
-        final Set<String> scanned = new HashSet<>();
+        // Shared by the workers of the pass (sources and their extra connections run in parallel).
+        final List<RecoveryReport.Item> committed = Collections.synchronizedList(new ArrayList<>());
+        final List<RecoveryReport.Item> rolledBack = Collections.synchronizedList(new ArrayList<>());
+        final List<RecoveryReport.Item> pending = Collections.synchronizedList(new ArrayList<>());
+        final List<RecoveryReport.Item> heuristics = Collections.synchronizedList(new ArrayList<>());
+        final List<RecoveryReport.Item> failed = Collections.synchronizedList(new ArrayList<>());
+        final List<InDoubt> unresolvedBranches = Collections.synchronizedList(new ArrayList<>());
+        final Set<String> scanned = ConcurrentHashMap.newKeySet();
         /** gtrids with a branch still prepared somewhere after this pass. */
-        final Set<String> unresolved = new HashSet<>();
-        final Map<String, Long> seenNow = new HashMap<>();
+        final Set<String> unresolved = ConcurrentHashMap.newKeySet();
+        final Map<String, Long> seenNow = new ConcurrentHashMap<>();
 
         /** Transactions alive in this JVM when the pass began (taken after the COMMIT records, see run()). */
         Set<String> alive;
         /** COMMIT records of transactions that were not alive: recovery's to finish. */
-        final Map<String, CommitRecord> live = new HashMap<>();
+        final Map<String, CommitRecord> live = new ConcurrentHashMap<>();
         /** Commit marks of last resources: gtrid → the source holding it. */
         final Map<String, CommitMarkSource> marks = new HashMap<>();
         /** Why orphans must wait this pass (a mark source unreadable), or null. */
         String marksUnknown;
         /** gtrids with a branch seen prepared in this pass (marked or not). */
-        final Set<String> seenGtrids = new HashSet<>();
+        final Set<String> seenGtrids = ConcurrentHashMap.newKeySet();
+        final ReentrantLock recordLock = new ReentrantLock();
+        /** Runs sources and extra connections; null when the pass does one thing at a time. */
+        ExecutorService workers;
 
         RecoveryReport run() {
             // Records first, then the alive set: a transaction that writes its record after the first snapshot is
@@ -222,8 +248,28 @@ public final class RecoveryCoordinator implements AutoCloseable {
             alive = aliveInJvm.get();
             live.keySet().removeAll(alive);
             readMarks();
-            for (XAResourceSource source : sources) {
-                scanSource(source);
+            List<XAResourceSource> all = List.copyOf(sources);
+            if (parallelism > 1 && !all.isEmpty()) {
+                workers = Executors.newCachedThreadPool(r -> {
+                    Thread t = new Thread(r, "lockstep-recovery-worker-" + ownNode);
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            try {
+                List<Future<?>> scans = new ArrayList<>();
+                for (int i = 1; i < all.size(); i++) {
+                    XAResourceSource source = all.get(i);
+                    scans.add(fork(() -> scanSource(source)));
+                }
+                if (!all.isEmpty()) {
+                    scanSource(all.get(0));
+                }
+                join(scans);
+            } finally {
+                if (workers != null) {
+                    workers.shutdownNow();
+                }
             }
             forgetFinishedMarks();
             int ended = 0;
@@ -319,22 +365,42 @@ public final class RecoveryCoordinator implements AutoCloseable {
             return null;
         }
 
+        /** Runs {@code task} on a worker, or at once on this thread when the pass has no workers. */
+        Future<?> fork(Runnable task) {
+            if (workers == null) {
+                task.run();
+                return CompletableFuture.completedFuture(null);
+            }
+            return workers.submit(task);
+        }
+
+        void join(List<Future<?>> futures) {
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("recovery pass interrupted", e);
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("recovery worker failed: " + e.getCause(), e.getCause());
+                }
+            }
+        }
+
         void scanSource(XAResourceSource source) {
             String name = source.name();
             try (RecoverySession session = source.open()) {
                 XAResource xar = session.xaResource();
+                List<LockstepXid> ours = new ArrayList<>();
                 for (Xid raw : scan(xar)) {
                     LockstepXid xid = LockstepXid.from(raw);
                     if (xid == null || !recoveryNodes.contains(xid.nodeId()) || alive.contains(xid.gtrid())) {
                         continue;
                     }
                     seenGtrids.add(xid.gtrid());
-                    if (live.containsKey(xid.gtrid())) {
-                        commit(name, xar, xid);
-                    } else {
-                        orphan(name, xar, xid);
-                    }
+                    ours.add(xid);
                 }
+                resolveAll(source, xar, ours);
                 scanned.add(name);
                 if (lastFailure.remove(name) != null) {
                     LOG.info("recovery source {} is reachable again", name);
@@ -347,6 +413,43 @@ public final class RecoveryCoordinator implements AutoCloseable {
                 if (!reason.equals(lastFailure.put(name, reason))) {
                     LOG.warn("recovery source {} cannot be scanned; its records stay and are retried every pass"
                             + " (logged once per cause)", name, e);
+                }
+            }
+        }
+
+        /**
+         * Resolves the branches found in one source: on the scanning connection, and with enough of them on up to
+         * {@code parallelism - 1} more connections of the same source, each taking every n-th branch. A connection
+         * that cannot be opened leaves its share pending for the next pass.
+         */
+        void resolveAll(XAResourceSource source, XAResource xar, List<LockstepXid> xids) {
+            int n = workers == null ? 1 : Math.max(1, Math.min(parallelism, xids.size() / MIN_BRANCHES_PER_WORKER));
+            List<Future<?>> extra = new ArrayList<>();
+            for (int k = 1; k < n; k++) {
+                int slice = k;
+                extra.add(fork(() -> {
+                    try (RecoverySession more = source.open()) {
+                        resolveSlice(source.name(), more.xaResource(), xids, slice, n);
+                    } catch (Exception e) {
+                        for (int i = slice; i < xids.size(); i += n) {
+                            LockstepXid x = xids.get(i);
+                            stillPending(source.name(), x, live.containsKey(x.gtrid()),
+                                    "extra recovery connection failed: " + e);
+                        }
+                    }
+                }));
+            }
+            resolveSlice(source.name(), xar, xids, 0, n);
+            join(extra);
+        }
+
+        void resolveSlice(String name, XAResource xar, List<LockstepXid> xids, int first, int step) {
+            for (int i = first; i < xids.size(); i += step) {
+                LockstepXid xid = xids.get(i);
+                if (live.containsKey(xid.gtrid())) {
+                    commit(name, xar, xid);
+                } else {
+                    orphan(name, xar, xid);
                 }
             }
         }
@@ -420,18 +523,22 @@ public final class RecoveryCoordinator implements AutoCloseable {
          * becomes a COMMIT record (so the usual END rule finishes it), then the branch commits.
          */
         void commitMarked(String source, XAResource xar, LockstepXid xid, CommitMarkSource mark) {
-            CommitRecord record = live.get(xid.gtrid());
-            if (record == null) {
-                record = new CommitRecord(xid.gtrid(), System.currentTimeMillis(),
-                        List.of(new BranchRef(source, xid.branch())));
-                try {
-                    index.append(record, true);
-                } catch (TransactionLogException e) {
-                    stillPending(source, xid, false, "marked committed in " + mark.name()
-                            + ", but its COMMIT record could not be written: " + e.getMessage());
-                    return;
+            recordLock.lock(); // one new record per gtrid, whichever worker meets its first branch
+            try {
+                if (!live.containsKey(xid.gtrid())) {
+                    CommitRecord record = new CommitRecord(xid.gtrid(), System.currentTimeMillis(),
+                            List.of(new BranchRef(source, xid.branch())));
+                    try {
+                        index.append(record, true);
+                    } catch (TransactionLogException e) {
+                        stillPending(source, xid, false, "marked committed in " + mark.name()
+                                + ", but its COMMIT record could not be written: " + e.getMessage());
+                        return;
+                    }
+                    live.put(xid.gtrid(), record);
                 }
-                live.put(xid.gtrid(), record);
+            } finally {
+                recordLock.unlock();
             }
             commit(source, xar, xid);
         }
