@@ -94,7 +94,11 @@ public final class LockstepBuilder {
 
     /** Directory of the file log; created if absent, locked while the manager runs. Default {@code var/lockstep}. */
     public LockstepBuilder logDirectory(Path logDirectory) {
-        this.logDirectory = Objects.requireNonNull(logDirectory, LOG_DIRECTORY);
+        if (logDirectory == null) {
+            throw new IllegalArgumentException(LOG_DIRECTORY + " \"null\": must be the path of a directory the"
+                    + " manager may write (created if absent)");
+        }
+        this.logDirectory = logDirectory;
         return this;
     }
 
@@ -137,6 +141,10 @@ public final class LockstepBuilder {
     }
 
     public LockstepBuilder recoveryNodes(String... nodeIds) {
+        if (nodeIds == null) {
+            throw new IllegalArgumentException(RECOVERY_NODES + " \"null\": must be node ids; pass none to recover"
+                    + " only this node's own transactions");
+        }
         for (String id : nodeIds) {
             recoveryNodes.add(checkNodeId(RECOVERY_NODES, id));
         }
@@ -239,13 +247,15 @@ public final class LockstepBuilder {
 
     /** Uses this log instead of the file log in {@link #logDirectory(Path)} (SPI; e.g. a JDBC log, or tests). */
     public LockstepBuilder transactionLog(TransactionLog log) {
-        this.transactionLog = Objects.requireNonNull(log, "transactionLog");
+        this.transactionLog = Objects.requireNonNull(log, "transactionLog must not be null; to use the file log in "
+                + LOG_DIRECTORY + ", do not call transactionLog(...)");
         return this;
     }
 
     /** Receives every state change of every transaction; must be fast and must not throw. */
     public LockstepBuilder listener(TransactionListener listener) {
-        this.listener = Objects.requireNonNull(listener, "listener");
+        this.listener = Objects.requireNonNull(listener,
+                "listener must not be null; pass TransactionListener.NONE for no listener");
         return this;
     }
 
@@ -255,6 +265,8 @@ public final class LockstepBuilder {
      * whole seconds ({@code 30}).
      */
     public LockstepBuilder properties(Properties properties) {
+        Objects.requireNonNull(properties, "properties must not be null; pass an empty Properties to read only the"
+                + " system properties");
         Map<String, String> merged = new TreeMap<>();
         collect(properties, merged);
         collect(System.getProperties(), merged);

@@ -50,8 +50,10 @@ public final class LockstepJms {
         private int maxSessionsPerConnection = 500;
 
         private Builder(LockstepTransactionManager tm, XAConnectionFactory xa) {
-            this.tm = Objects.requireNonNull(tm, "tm");
-            this.xa = Objects.requireNonNull(xa, "xaConnectionFactory");
+            this.tm = Objects.requireNonNull(tm, "tm must not be null: pass the LockstepTransactionManager whose"
+                    + " transactions the sessions join");
+            this.xa = Objects.requireNonNull(xa, "xaConnectionFactory must not be null: pass the broker's XA"
+                    + " connection factory (e.g. ActiveMQXAConnectionFactory)");
         }
 
         /** Stable unique name of this broker in commit records and recovery; default {@code jms}. */
@@ -84,12 +86,17 @@ public final class LockstepJms {
 
         /** Builds the factory and registers its recovery source with the manager. */
         public PooledFactory build() {
+            try {
+                tm.registerRecoverable(new ArtemisRecoverySource(name, xa));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("JMS resource '" + name + "': " + e.getMessage()
+                        + "; give each factory its own name(...)", e);
+            }
             PooledFactory f = new PooledFactory(name, xa);
             f.setConnectionFactory(xa);
             f.setTransactionManager(tm);
             f.setMaxConnections(maxConnections);
             f.setMaxSessionsPerConnection(maxSessionsPerConnection);
-            tm.registerRecoverable(new ArtemisRecoverySource(name, xa));
             return f;
         }
     }
