@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.orm.jpa.HibernatePropertiesCustomizer;
+import org.springframework.boot.autoconfigure.transaction.TransactionManagerCustomizationAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -149,6 +150,20 @@ class LockstepAutoConfigurationTest {
                 });
         assertThatThrownBy(() -> seen[0].getConnection()).isInstanceOf(SQLException.class)
                 .hasMessageContaining("closed");
+        // the manager was closed too: its log directory is free for the next one
+        Lockstep.builder().nodeId(NODE).logDirectory(log).build().close();
+    }
+
+    @Test
+    void springTransactionPropertiesApplyToTheJtaTransactionManager() {
+        runner().withConfiguration(AutoConfigurations.of(TransactionManagerCustomizationAutoConfiguration.class))
+                .withPropertyValues("spring.transaction.default-timeout=5s",
+                        "spring.transaction.rollback-on-commit-failure=true")
+                .run(context -> {
+                    JtaTransactionManager jta = context.getBean(JtaTransactionManager.class);
+                    assertThat(jta.getDefaultTimeout()).isEqualTo(5);
+                    assertThat(jta.isRollbackOnCommitFailure()).isTrue();
+                });
     }
 
     @Test
