@@ -1,0 +1,211 @@
+package io.lockstep.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lockstep.spring.hibernate.LockstepJtaPlatform;
+import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.LockstepTransactionManager;
+import io.lockstep.xa.jdbc.LockstepDataSource;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.orm.jpa.HibernatePropertiesCustomizer;
+import org.springframework.boot.autoconfigure.transaction.TransactionManagerCustomizationAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.jta.JtaTransactionManager;
+
+/** What the auto-configuration creates, how properties map, and when it backs off. */
+class LockstepAutoConfigurationTest {
+    private static final String NODE = "spring2-ac-" + Long.toString(ProcessHandle.current().pid(), 36);
+
+    @TempDir
+    Path log;
+
+    @BeforeAll
+    static void servers() {
+        TestServers.preparePostgres();
+    }
+
+    private ApplicationContextRunner runner() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(LockstepAutoConfiguration.class))
+                .withPropertyValues("lockstep.node-id=" + NODE, "lockstep.log-directory=" + log);
+    }
+
+    @Test
+    void propertiesMapOntoTheBuilder() {
+        runner().withPropertyValues("lockstep.default-timeout=7", "lockstep.recovery-interval=45s",
+                        "lockstep.orphan-safety-interval=PT25S", "lockstep.recovery-parallelism=2",
+                        "lockstep.management-port=0")
+                .run(context -> {
+                    LockstepTransactionManager tm = context.getBean(LockstepTransactionManager.class);
+                    assertThat(tm.config().nodeId()).isEqualTo(NODE);
+                    assertThat(tm.config().logDirectory()).isEqualTo(log);
+                    assertThat(tm.config().defaultTimeout()).isEqualTo(Duration.ofSeconds(7));
+                    assertThat(tm.config().recoveryInterval()).isEqualTo(Duration.ofSeconds(45));
+                    assertThat(tm.config().orphanSafetyInterval()).isEqualTo(Duration.ofSeconds(25));
+                    assertThat(tm.config().recoveryParallelism()).isEqualTo(2);
+                    assertThat(tm.managementAddress()).isNotNull();
+                    assertThat(tm.managementAddress().getPort()).isPositive();
+                });
+    }
+
+    @Test
+    void springTransactionManagerUsesTheManagerForAllThreeRoles() {
+        runner().run(context -> {
+            LockstepTransactionManager tm = context.getBean(LockstepTransactionManager.class);
+            JtaTransactionManager jta = context.getBean(JtaTransactionManager.class);
+            assertThat(context.getBean(PlatformTransactionManager.class)).isSameAs(jta);
+            assertThat(jta.getUserTransaction()).isSameAs(tm);
+            assertThat(jta.getTransactionManager()).isSameAs(tm);
+            assertThat(jta.getTransactionSynchronizationRegistry()).isSameAs(tm);
+        });
+    }
+
+    @Test
+    void invalidPropertyFailsStartupNamingTheRule() {
+        runner().withPropertyValues("lockstep.recovery-parallelism=0").run(context ->
+                assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("lockstep.recoveryParallelism").hasMessageContaining("between 1 and 64"));
+    }
+
+    @Test
+    void applicationManagerMakesTheAutoConfigurationBackOff() throws Exception {
+        try (LockstepTransactionManager own = Lockstep.builder().nodeId(NODE + "-own")
+                .logDirectory(log.resolve("own")).build()) {
+            runner().withPropertyValues("lockstep.log-directory=" + log.resolve("auto"))
+                    .withBean("myManager", LockstepTransactionManager.class, () -> own)
+                    .run(context -> {
+                        assertThat(context).hasSingleBean(LockstepTransactionManager.class);
+                        assertThat(context.getBean(LockstepTransactionManager.class)).isSameAs(own);
+                        assertThat(context.getBean(JtaTransactionManager.class).getTransactionManager())
+                                .isSameAs(own);
+                    });
+        }
+    }
+
+    @Test
+    void applicationPlatformTransactionManagerMakesOursBackOff() {
+        PGSimpleDataSource local = new PGSimpleDataSource();
+        local.setURL(TestServers.PG_URL);
+        runner().withBean("myTransactionManager", PlatformTransactionManager.class,
+                        () -> new DataSourceTransactionManager(local))
+                .run(context -> {
+                    assertThat(context).hasSingleBean(PlatformTransactionManager.class);
+                    assertThat(context).hasBean("myTransactionManager").doesNotHaveBean("transactionManager");
+                    assertThat(context).hasSingleBean(LockstepTransactionManager.class);
+                });
+    }
+
+    @Test
+    void disabledByProperty() {
+        runner().withPropertyValues("lockstep.enabled=false").run(context -> {
+            assertThat(context).doesNotHaveBean(LockstepTransactionManager.class);
+            assertThat(context).doesNotHaveBean(PlatformTransactionManager.class);
+        });
+    }
+
+    @Test
+    void hibernatePlatformIsSetUnlessTheApplicationSetOne() {
+        runner().run(context -> {
+            HibernatePropertiesCustomizer customizer = context.getBean(HibernatePropertiesCustomizer.class);
+            Map<String, Object> settings = new HashMap<>();
+            customizer.customize(settings);
+            assertThat(settings.get(LockstepJtaPlatform.SETTING)).isInstanceOf(LockstepJtaPlatform.class);
+            assertThat(((LockstepJtaPlatform) settings.get(LockstepJtaPlatform.SETTING)).transactionManager())
+                    .isSameAs(context.getBean(LockstepTransactionManager.class));
+
+            Map<String, Object> own = new HashMap<>(Map.of(LockstepJtaPlatform.SETTING, "com.example.Platform"));
+            customizer.customize(own);
+            assertThat(own.get(LockstepJtaPlatform.SETTING)).isEqualTo("com.example.Platform");
+        });
+    }
+
+    @Test
+    void springDataSourceBecomesAnXaDataSourceClosedWithTheContext() {
+        LockstepDataSource[] seen = new LockstepDataSource[1];
+        runner().withPropertyValues("spring.datasource.url=" + TestServers.PG_URL,
+                        "spring.datasource.username=" + TestServers.PG_USER,
+                        "spring.datasource.password=" + TestServers.PG_PASSWORD)
+                .run(context -> {
+                    assertThat(context).hasSingleBean(DataSource.class).hasBean("dataSource");
+                    LockstepDataSource ds = context.getBean("dataSource", LockstepDataSource.class);
+                    assertThat(ds.name()).isEqualTo("dataSource");
+                    assertThat(ds.isLastResource()).isFalse();
+                    try (var c = ds.getConnection(); var rs = c.createStatement().executeQuery("SELECT 1")) {
+                        assertThat(rs.next()).isTrue();
+                    }
+                    seen[0] = ds;
+                });
+        assertThatThrownBy(() -> seen[0].getConnection()).isInstanceOf(SQLException.class)
+                .hasMessageContaining("closed");
+        // the manager was closed too: its log directory is free for the next one
+        Lockstep.builder().nodeId(NODE).logDirectory(log).build().close();
+    }
+
+    @Test
+    void springTransactionPropertiesApplyToTheJtaTransactionManager() {
+        runner().withConfiguration(AutoConfigurations.of(TransactionManagerCustomizationAutoConfiguration.class))
+                .withPropertyValues("spring.transaction.default-timeout=5s",
+                        "spring.transaction.rollback-on-commit-failure=true")
+                .run(context -> {
+                    JtaTransactionManager jta = context.getBean(JtaTransactionManager.class);
+                    assertThat(jta.getDefaultTimeout()).isEqualTo(5);
+                    assertThat(jta.isRollbackOnCommitFailure()).isTrue();
+                });
+    }
+
+    @Test
+    void namedDataSourcesWinOverSpringDataSource() {
+        runner().withPropertyValues("spring.datasource.url=" + TestServers.PG_URL,
+                        "lockstep.datasources.orders.url=" + TestServers.PG_URL,
+                        "lockstep.datasources.orders.username=" + TestServers.PG_USER,
+                        "lockstep.datasources.orders.password=" + TestServers.PG_PASSWORD,
+                        "lockstep.datasources.orders.max-size=3")
+                .run(context -> {
+                    assertThat(context).hasSingleBean(DataSource.class).hasBean("orders");
+                    LockstepDataSource ds = context.getBean("orders", LockstepDataSource.class);
+                    assertThat(ds.name()).isEqualTo("orders");
+                    assertThat(ds.stats().max()).isEqualTo(3);
+                });
+    }
+
+    @Test
+    void applicationDataSourceMakesSpringDataSourceBackOff() {
+        PGSimpleDataSource own = new PGSimpleDataSource();
+        own.setURL(TestServers.PG_URL);
+        runner().withPropertyValues("spring.datasource.url=" + TestServers.PG_URL)
+                .withBean("myDataSource", DataSource.class, () -> own)
+                .run(context -> {
+                    assertThat(context).hasSingleBean(DataSource.class);
+                    assertThat(context.getBean(DataSource.class)).isSameAs(own);
+                });
+    }
+
+    @Test
+    void applicationBeanOfTheSameNameWinsOverANamedDataSource() {
+        PGSimpleDataSource own = new PGSimpleDataSource();
+        own.setURL(TestServers.PG_URL);
+        runner().withPropertyValues("lockstep.datasources.orders.url=" + TestServers.PG_URL)
+                .withBean("orders", DataSource.class, () -> own)
+                .run(context -> assertThat(context.getBean("orders")).isSameAs(own));
+    }
+
+    @Test
+    void namedDataSourceWithoutUrlFailsStartup() {
+        runner().withPropertyValues("lockstep.datasources.orders.username=app").run(context ->
+                assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining("lockstep.datasources.orders.url is not set"));
+    }
+}
