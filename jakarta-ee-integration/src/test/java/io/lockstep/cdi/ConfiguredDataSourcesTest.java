@@ -87,35 +87,15 @@ class ConfiguredDataSourcesTest {
 
     @BeforeAll
     static void createTables() throws SQLException {
-        try (Connection pg = Databases.plainPg(); Statement st = pg.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS cdi8_orders (id VARCHAR(64) PRIMARY KEY, amount INT)");
-            st.execute("DELETE FROM cdi8_orders");
-        }
-        try (Connection maria = Databases.plainMariaDb(); Statement st = maria.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS cdi8_ledger (id VARCHAR(64) PRIMARY KEY, amount INT) ENGINE=InnoDB");
-            st.execute("DELETE FROM cdi8_ledger");
-        }
-    }
-
-    private static Integer amount(Connection c, String table, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT amount FROM " + table + " WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : null;
-            }
-        }
+        Databases.resetTables("cdi8_orders", "cdi8_ledger");
     }
 
     private static Integer order(String id) throws SQLException {
-        try (Connection pg = Databases.plainPg()) {
-            return amount(pg, "cdi8_orders", id);
-        }
+        return Databases.pgAmount("cdi8_orders", id);
     }
 
     private static Integer ledger(String id) throws SQLException {
-        try (Connection maria = Databases.plainMariaDb()) {
-            return amount(maria, "cdi8_ledger", id);
-        }
+        return Databases.mariaAmount("cdi8_ledger", id);
     }
 
     @Test
