@@ -53,6 +53,8 @@ import org.postgresql.xa.PGXADataSource;
  * <p>PostgreSQL from {@code LOCKSTEP_PG_URL} / {@code LOCKSTEP_PG_USER} / {@code LOCKSTEP_PG_PASSWORD} (default
  * {@code jdbc:postgresql://127.0.0.1:5432/test}, {@code postgres}); table {@code jms7_bench}, one row per thread.
  * After each trial the row total must equal the committed transactions and the broker must hold nothing prepared.
+ * Not in {@code bin/bench}'s standard set (it needs PostgreSQL); run it on the jar:
+ * {@code java -jar benchmarks/target/benchmarks.jar PipelineBenchmark -t 4}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
