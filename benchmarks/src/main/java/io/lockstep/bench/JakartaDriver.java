@@ -13,6 +13,11 @@ final class JakartaDriver implements TxDriver {
         this.closer = closer;
     }
 
+    /** The manager itself, for benchmarks that hand it to a pool (pooled-jms enlists through it). */
+    TransactionManager manager() {
+        return tm;
+    }
+
     @Override
     public void commitOne(XAResource r) throws Exception {
         tm.begin();

@@ -7,12 +7,18 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A loopback TCP proxy in front of a server, for fault tests: {@link #cut()} closes every connection and refuses new
- * ones until {@link #restore()}. Loopback only, bounded by the test's life.
+ * ones until {@link #restore()}; {@link #loseReplyTo(String)} lets one request through and swallows its reply, then
+ * closes that connection (the server did the work, the client never hears of it). Loopback only, bounded by the
+ * test's life.
  */
 final class TcpProxy implements AutoCloseable {
     private final ServerSocket listener;
@@ -21,6 +27,9 @@ final class TcpProxy implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
     private final Thread acceptor;
+    /** Bytes of the request whose reply is to be lost, or null; taken by the first connection that sends them. */
+    private final AtomicReference<byte[]> loseReplyTo = new AtomicReference<>();
+    private final AtomicInteger lostReplies = new AtomicInteger();
 
     TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -44,6 +53,21 @@ final class TcpProxy implements AutoCloseable {
         open.clear();
     }
 
+    /**
+     * Arms the proxy: the next client request that contains {@code trigger} (e.g. {@code "COMMIT PREPARED"}, which
+     * PostgreSQL's and MySQL's protocols carry as plain text) is forwarded to the server; the server's reply is
+     * swallowed and that connection is closed as soon as the reply arrives, so the server has acted when the
+     * client sees the broken connection. Other connections are not affected.
+     */
+    void loseReplyTo(String trigger) {
+        loseReplyTo.set(trigger.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** How many replies {@link #loseReplyTo(String)} swallowed so far. */
+    int lostReplies() {
+        return lostReplies.get();
+    }
+
     /** Accepts connections again. */
     void restore() {
         cut = false;
@@ -61,8 +85,9 @@ final class TcpProxy implements AutoCloseable {
                 server.connect(new InetSocketAddress(targetHost, targetPort), 5_000);
                 open.add(client);
                 open.add(server);
-                pipe(client, server);
-                pipe(server, client);
+                AtomicBoolean swallow = new AtomicBoolean();
+                pipe(client, server, swallow, true);
+                pipe(server, client, swallow, false);
             } catch (IOException e) {
                 if (listener.isClosed()) {
                     return;
@@ -71,12 +96,27 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    /**
+     * Copies bytes one way. Client to server: a request carrying the armed trigger sets {@code swallow} before it is
+     * forwarded. Server to client: once {@code swallow} is set, the next bytes (the reply) are dropped and both
+     * sockets closed.
+     */
+    private void pipe(Socket from, Socket to, AtomicBoolean swallow, boolean request) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (request) {
+                        byte[] trigger = loseReplyTo.get();
+                        if (trigger != null && contains(buf, n, trigger)
+                                && loseReplyTo.compareAndSet(trigger, null)) {
+                            swallow.set(true);
+                        }
+                    } else if (swallow.get()) {
+                        lostReplies.incrementAndGet();
+                        return; // the finally block closes both sides: the reply is lost
+                    }
                     out.write(buf, 0, n);
                     out.flush();
                 }
@@ -89,6 +129,19 @@ final class TcpProxy implements AutoCloseable {
         });
         t.setDaemon(true);
         t.start();
+    }
+
+    private static boolean contains(byte[] buf, int length, byte[] pattern) {
+        outer:
+        for (int i = 0; i + pattern.length <= length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (buf[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     private static void closeQuietly(Socket s) {

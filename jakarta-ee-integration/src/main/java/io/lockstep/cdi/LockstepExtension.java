@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.naming.Context;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
@@ -45,17 +46,24 @@ import org.slf4j.LoggerFactory;
  *       {@code Interceptor.Priority.PLATFORM_BEFORE + 200};</li>
  *   <li>the {@link TransactionScoped} context;</li>
  *   <li>application-scoped beans of type {@link UserTransaction} (refusing use inside {@code @Transactional}
- *       methods, §3.7), {@link TransactionManager} and {@link TransactionSynchronizationRegistry}; a
+ *       methods, §3.7; an alternative, so it wins over a container's built-in one), {@link TransactionManager} and {@link TransactionSynchronizationRegistry}; a
  *       {@code @Singleton} {@link LockstepTransactionManager} (recovery registration, admin); and a
  *       {@code @TransactionScoped} {@link Transaction}: the transaction of the calling thread, resolved per
  *       transaction, so an injected {@code Transaction} never goes stale;</li>
+ *   <li>for each {@code lockstep.cdi.datasource.<name>.url} (and {@code .user}, {@code .password},
+ *       {@code .minSize}, {@code .maxSize}) a {@code @Singleton @Named("<name>")} bean of types
+ *       {@code javax.sql.DataSource} and {@code LockstepDataSource} from the JDBC adapter (an optional dependency:
+ *       {@code io.lockstep:xa-adapters} with {@code agroal-pool} and the driver), started right after the manager
+ *       (so recovery knows it from the start) and closed before it;</li>
+ *   <li>on Weld, transactional observer methods through {@link LockstepTransactionServices} (with Weld's JTA
+ *       module on the class path);</li>
  *   <li>JNDI names (see {@link LockstepJndi}) when the default {@link InitialContext} is writable; otherwise (the
  *       usual case in Java SE) a DEBUG line, and the application carries on.</li>
  * </ul>
  *
- * <p>Lifecycle: the configuration is read and validated in {@code AfterDeploymentValidation} from the class-path
- * resource {@value #PROPERTIES_RESOURCE} (if present) and system properties, which win; an invalid value becomes a
- * deployment problem naming the key. The manager starts when the application context is initialized
+ * <p>Lifecycle: the configuration is read from the class-path resource {@value #PROPERTIES_RESOURCE} (if present)
+ * and system properties, which win; the data source keys are validated in {@code AfterBeanDiscovery} (definition
+ * error), the manager's in {@code AfterDeploymentValidation} (deployment problem), each message naming the key. The manager starts when the application context is initialized
  * ({@code @Initialized(ApplicationScoped.class)}, fired only after a successful deployment; this observer runs before
  * the application's) and is closed in {@code BeforeShutdown}. One manager per container; two containers in one JVM
  * need different {@code lockstep.logDirectory} values.
@@ -67,17 +75,28 @@ public class LockstepExtension implements Extension {
     /** Class-path resource read for {@code lockstep.*} keys. */
     public static final String PROPERTIES_RESOURCE = "lockstep.properties";
 
+    private static final String WELD_MANAGER = "org.jboss.weld.manager.api.WeldManager";
+
     private static final Logger LOG = LoggerFactory.getLogger(LockstepExtension.class);
 
     /** What exists while the container runs. */
     record Running(LockstepTransactionManager tm, UserTransaction userTransaction, Context jndi) {
     }
 
+    private static final String XA_ADAPTERS = "io.lockstep.xa.jdbc.LockstepDataSources";
+
+    private final Supplier<Properties> propertiesSource;
     private final Consumer<LockstepBuilder> customizer;
+    /** Read once, when beans are discovered. */
+    private volatile Properties properties;
+    /** The {@code lockstep.cdi.datasource.*} pools, or null when none is configured. */
+    private volatile ConfiguredDataSources dataSources;
     private final UserTransactionGuard guard = new UserTransactionGuard();
     /** Set by a successful deployment validation; read when the application context starts. */
     private volatile LockstepBuilder configured;
     private volatile Running running;
+    /** How the context and Weld's transaction services see {@link #running}. */
+    private final Supplier<Running> runningSource = () -> running;
 
     /** For the container's service loader: configuration from {@value #PROPERTIES_RESOURCE} and system properties. */
     public LockstepExtension() {
@@ -90,10 +109,23 @@ public class LockstepExtension implements Extension {
      * {@code listener}.
      */
     public LockstepExtension(Consumer<LockstepBuilder> customizer) {
+        this(LockstepExtension::loadProperties, customizer);
+    }
+
+    /** For tests: {@code properties} instead of the class-path resource (system properties still override). */
+    LockstepExtension(Properties properties, Consumer<LockstepBuilder> customizer) {
+        this(() -> properties, customizer);
+    }
+
+    private LockstepExtension(Supplier<Properties> propertiesSource, Consumer<LockstepBuilder> customizer) {
+        this.propertiesSource = Objects.requireNonNull(propertiesSource, "propertiesSource");
         this.customizer = Objects.requireNonNull(customizer, "customizer");
     }
 
-    void registerTypes(@Observes BeforeBeanDiscovery event) {
+    void registerTypes(@Observes BeforeBeanDiscovery event, BeanManager beanManager) {
+        if (weldSpiVisible()) {
+            LockstepTransactionServices.attachTo(beanManager, runningSource);
+        }
         event.addAnnotatedType(TransactionBoundary.class, TransactionBoundary.class.getName());
         for (Class<?> interceptor : TransactionalInterceptors.ALL) {
             event.addAnnotatedType(interceptor, interceptor.getName());
@@ -101,11 +133,15 @@ public class LockstepExtension implements Extension {
     }
 
     void registerContextAndBeans(@Observes AfterBeanDiscovery event, BeanManager beanManager) {
-        event.addContext(new TransactionScopedContext(() -> running, beanManager));
+        event.addContext(new TransactionScopedContext(runningSource, beanManager));
         event.addBean()
                 .beanClass(LockstepExtension.class)
                 .types(UserTransaction.class, Object.class)
                 .scope(ApplicationScoped.class)
+                // wins over a container's built-in UserTransaction (Weld's JTA module adds one once
+                // LockstepTransactionServices is registered), which would make injection ambiguous
+                .alternative(true)
+                .priority(Interceptor.Priority.PLATFORM_BEFORE + 200)
                 .createWith(cc -> require().userTransaction());
         event.addBean()
                 .beanClass(LockstepExtension.class)
@@ -127,11 +163,34 @@ public class LockstepExtension implements Extension {
                 .types(Transaction.class, Object.class)
                 .scope(TransactionScoped.class)
                 .createWith(cc -> require().tm().getTransaction());
+        registerDataSources(event);
+    }
+
+    /** {@code lockstep.cdi.datasource.<name>.*}: one {@code @Named("<name>")} data source bean each. */
+    private void registerDataSources(AfterBeanDiscovery event) {
+        try {
+            List<DataSourceSettings> settings = DataSourceSettings.parse(withSystemOverrides(properties()));
+            if (settings.isEmpty()) {
+                return;
+            }
+            if (!visible(XA_ADAPTERS)) {
+                throw new IllegalStateException(DataSourceSettings.DATASOURCE_PREFIX + "* is configured ("
+                        + settings.stream().map(DataSourceSettings::name).toList() + ") but the JDBC adapter is not"
+                        + " on the class path: add io.lockstep:xa-adapters, io.agroal:agroal-pool and the JDBC"
+                        + " drivers");
+            }
+            ConfiguredDataSources configured = new ConfiguredDataSources(settings);
+            configured.addBeans(event);
+            dataSources = configured;
+        } catch (RuntimeException e) {
+            event.addDefinitionError(new IllegalStateException("Lockstep CDI extension: invalid configuration: "
+                    + e.getMessage(), e));
+        }
     }
 
     void validate(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) AfterDeploymentValidation event) {
         try {
-            LockstepBuilder builder = Lockstep.builder().properties(loadProperties());
+            LockstepBuilder builder = Lockstep.builder().properties(properties());
             customizer.accept(builder);
             configured = builder;
         } catch (RuntimeException e) {
@@ -159,6 +218,15 @@ public class LockstepExtension implements Extension {
             throw new IllegalStateException("Lockstep CDI extension: cannot start the transaction manager: "
                     + e.getMessage(), e);
         }
+        ConfiguredDataSources configured = dataSources;
+        if (configured != null) {
+            try {
+                configured.start(tm);
+            } catch (RuntimeException e) {
+                tm.close();
+                throw new IllegalStateException("Lockstep CDI extension: " + e.getMessage(), e);
+            }
+        }
         UserTransaction userTransaction = new GuardedUserTransaction(tm, guard);
         running = new Running(tm, userTransaction, bindJndi(tm, userTransaction));
     }
@@ -169,6 +237,10 @@ public class LockstepExtension implements Extension {
             return;
         }
         running = null;
+        ConfiguredDataSources configured = dataSources;
+        if (configured != null) {
+            configured.close();
+        }
         if (r.jndi() != null) {
             LockstepJndi.unbind(r.jndi());
         }
@@ -191,6 +263,45 @@ public class LockstepExtension implements Extension {
                     + " (not yet started, failed to start, or already shut down)");
         }
         return r;
+    }
+
+    /**
+     * Whether Weld's integration SPI is visible to this jar, i.e. the container is Weld: only then may
+     * {@link LockstepTransactionServices} be loaded.
+     */
+    private static boolean weldSpiVisible() {
+        return visible(WELD_MANAGER);
+    }
+
+    private static boolean visible(String className) {
+        try {
+            Class.forName(className, false, LockstepExtension.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private Properties properties() {
+        Properties p = properties;
+        if (p == null) {
+            p = propertiesSource.get();
+            properties = p;
+        }
+        return p;
+    }
+
+    /** The file's properties with system properties of the same namespace laid over them, as the builder does. */
+    private static Properties withSystemOverrides(Properties file) {
+        Properties merged = new Properties();
+        merged.putAll(file);
+        Properties system = System.getProperties();
+        for (String key : system.stringPropertyNames()) {
+            if (key.startsWith(DataSourceSettings.PREFIX)) {
+                merged.setProperty(key, system.getProperty(key));
+            }
+        }
+        return merged;
     }
 
     private static Properties loadProperties() {

@@ -101,4 +101,40 @@ class Databases {
         String value = System.getenv(name);
         return value == null || value.isBlank() ? fallback : value;
     }
+
+    /** Creates (if absent) and empties an {@code (id, amount)} table in PostgreSQL and one in MariaDB. */
+    static void resetTables(String pgTable, String mariaTable) throws SQLException {
+        try (Connection pg = plainPg(); java.sql.Statement st = pg.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS " + pgTable + " (id VARCHAR(64) PRIMARY KEY, amount INT)");
+            st.execute("DELETE FROM " + pgTable);
+        }
+        try (Connection maria = plainMariaDb(); java.sql.Statement st = maria.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS " + mariaTable + " (id VARCHAR(64) PRIMARY KEY, amount INT)"
+                    + " ENGINE=InnoDB");
+            st.execute("DELETE FROM " + mariaTable);
+        }
+    }
+
+    /** The amount of row {@code id} in a PostgreSQL table, or null. */
+    static Integer pgAmount(String table, String id) throws SQLException {
+        try (Connection pg = plainPg()) {
+            return amount(pg, table, id);
+        }
+    }
+
+    /** The amount of row {@code id} in a MariaDB table, or null. */
+    static Integer mariaAmount(String table, String id) throws SQLException {
+        try (Connection maria = plainMariaDb()) {
+            return amount(maria, table, id);
+        }
+    }
+
+    private static Integer amount(Connection c, String table, String id) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT amount FROM " + table + " WHERE id = ?")) {
+            ps.setString(1, id);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : null;
+            }
+        }
+    }
 }

@@ -112,35 +112,16 @@ class JdbcApplicationTest {
                             + " SET max_prepared_transactions = 64 and restart the server");
                 }
             }
-            st.execute("CREATE TABLE IF NOT EXISTS lockstep_cdi_orders (id VARCHAR(64) PRIMARY KEY, amount INT)");
-            st.execute("DELETE FROM lockstep_cdi_orders");
         }
-        try (Connection maria = Databases.plainMariaDb(); Statement st = maria.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS lockstep_cdi_ledger (id VARCHAR(64) PRIMARY KEY, amount INT)"
-                    + " ENGINE=InnoDB");
-            st.execute("DELETE FROM lockstep_cdi_ledger");
-        }
-    }
-
-    private static Integer amount(Connection c, String table, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT amount FROM " + table + " WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : null;
-            }
-        }
+        Databases.resetTables("lockstep_cdi_orders", "lockstep_cdi_ledger");
     }
 
     private static Integer order(String id) throws SQLException {
-        try (Connection pg = Databases.plainPg()) {
-            return amount(pg, "lockstep_cdi_orders", id);
-        }
+        return Databases.pgAmount("lockstep_cdi_orders", id);
     }
 
     private static Integer ledger(String id) throws SQLException {
-        try (Connection maria = Databases.plainMariaDb()) {
-            return amount(maria, "lockstep_cdi_ledger", id);
-        }
+        return Databases.mariaAmount("lockstep_cdi_ledger", id);
     }
 
     /** Prepared branches of this container's manager (other processes may have their own on the servers). */

@@ -31,7 +31,8 @@ public final class LockstepCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new LockstepCli());
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("lockstep: " + e.getMessage());
+            // A message is what the operator needs; an exception without one is named by its type.
+            line.getErr().println("lockstep: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             if (System.getenv("LOCKSTEP_DEBUG") != null) {
                 e.printStackTrace(line.getErr());
             }

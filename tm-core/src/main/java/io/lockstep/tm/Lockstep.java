@@ -1,6 +1,5 @@
 package io.lockstep.tm;
 
-import java.util.List;
 import javax.transaction.xa.XAResource;
 
 /**
@@ -20,15 +19,6 @@ public final class Lockstep {
     /** A builder with the defaults of the configuration table in the README. */
     public static LockstepBuilder builder() {
         return new LockstepBuilder();
-    }
-
-    /**
-     * The managers of this JVM that have started and are not yet closed, oldest first (a snapshot). Meant for
-     * integrations that a service loader creates and that cannot be handed a manager, such as Hibernate's
-     * {@code JtaPlatformProvider}; applications pass their manager explicitly.
-     */
-    public static List<LockstepTransactionManager> running() {
-        return RunningManagers.snapshot();
     }
 
     /**

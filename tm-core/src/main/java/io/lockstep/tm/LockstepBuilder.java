@@ -52,10 +52,12 @@ public final class LockstepBuilder {
             MANAGEMENT_HOST, MANAGEMENT_TOKEN);
 
     /**
-     * Test harness and benchmark knobs ({@code -Dlockstep.crash.cycles}, {@code -Dlockstep.crashAt},
-     * {@code -Dlockstep.bench.*}): system properties of the build, not configuration; ignored here.
+     * Keys ignored here: {@code lockstep.cdi.*} belongs to the CDI integration ({@code jakarta-ee-integration}),
+     * which reads the same properties and validates those keys itself; test harness and benchmark knobs
+     * ({@code -Dlockstep.crash.cycles}, {@code -Dlockstep.crashAt}, {@code -Dlockstep.bench.*}) are system
+     * properties of the build, not configuration.
      */
-    private static final List<String> FOREIGN_PREFIXES = List.of("lockstep.crash", "lockstep.bench.");
+    private static final List<String> FOREIGN_PREFIXES = List.of("lockstep.cdi.", "lockstep.crash", "lockstep.bench.");
 
     private static final Pattern NODE_ID_CHARS = Pattern.compile("[A-Za-z0-9._-]+");
     static final int MAX_NODE_ID_BYTES = 24;
@@ -92,7 +94,11 @@ public final class LockstepBuilder {
 
     /** Directory of the file log; created if absent, locked while the manager runs. Default {@code var/lockstep}. */
     public LockstepBuilder logDirectory(Path logDirectory) {
-        this.logDirectory = Objects.requireNonNull(logDirectory, LOG_DIRECTORY);
+        if (logDirectory == null) {
+            throw new IllegalArgumentException(LOG_DIRECTORY + " \"null\": must be the path of a directory the"
+                    + " manager may write (created if absent)");
+        }
+        this.logDirectory = logDirectory;
         return this;
     }
 
@@ -135,6 +141,10 @@ public final class LockstepBuilder {
     }
 
     public LockstepBuilder recoveryNodes(String... nodeIds) {
+        if (nodeIds == null) {
+            throw new IllegalArgumentException(RECOVERY_NODES + " \"null\": must be node ids; pass none to recover"
+                    + " only this node's own transactions");
+        }
         for (String id : nodeIds) {
             recoveryNodes.add(checkNodeId(RECOVERY_NODES, id));
         }
@@ -237,13 +247,15 @@ public final class LockstepBuilder {
 
     /** Uses this log instead of the file log in {@link #logDirectory(Path)} (SPI; e.g. a JDBC log, or tests). */
     public LockstepBuilder transactionLog(TransactionLog log) {
-        this.transactionLog = Objects.requireNonNull(log, "transactionLog");
+        this.transactionLog = Objects.requireNonNull(log, "transactionLog must not be null; to use the file log in "
+                + LOG_DIRECTORY + ", do not call transactionLog(...)");
         return this;
     }
 
     /** Receives every state change of every transaction; must be fast and must not throw. */
     public LockstepBuilder listener(TransactionListener listener) {
-        this.listener = Objects.requireNonNull(listener, "listener");
+        this.listener = Objects.requireNonNull(listener,
+                "listener must not be null; pass TransactionListener.NONE for no listener");
         return this;
     }
 
@@ -253,6 +265,8 @@ public final class LockstepBuilder {
      * whole seconds ({@code 30}).
      */
     public LockstepBuilder properties(Properties properties) {
+        Objects.requireNonNull(properties, "properties must not be null; pass an empty Properties to read only the"
+                + " system properties");
         Map<String, String> merged = new TreeMap<>();
         collect(properties, merged);
         collect(System.getProperties(), merged);

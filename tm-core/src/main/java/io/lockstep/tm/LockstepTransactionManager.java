@@ -95,7 +95,6 @@ public final class LockstepTransactionManager
             recovery.startBackground(config.recoveryInterval());
             LOG.info("Lockstep started: node {}, log {}, {} COMMIT record(s) in doubt, first recovery pass: {}",
                     config.nodeId(), opened, index.liveCommits().size(), first);
-            RunningManagers.started(tm);
             return tm;
         } catch (TransactionLogException | RuntimeException e) {
             opened.close();
@@ -145,9 +144,7 @@ public final class LockstepTransactionManager
 
     @Override
     public void begin() throws NotSupportedException, SystemException {
-        if (closed.get()) {
-            throw new IllegalStateException("Lockstep transaction manager " + config.nodeId() + " is closed");
-        }
+        checkOpen("begin");
         GlobalTransaction current = engine.association().current();
         if (current != null) {
             throw new NotSupportedException("the calling thread is already associated with transaction "
@@ -235,9 +232,18 @@ public final class LockstepTransactionManager
     private GlobalTransaction required(String what) {
         GlobalTransaction tx = engine.association().current();
         if (tx == null) {
-            throw new IllegalStateException(what + ": no transaction is associated with the calling thread");
+            throw new IllegalStateException(what + ": no transaction is associated with the calling thread; call"
+                    + " begin() first (or resume() the transaction on this thread)");
         }
         return tx;
+    }
+
+    /** Refuses calls that would start work on a closed manager. */
+    private void checkOpen(String what) {
+        if (closed.get()) {
+            throw new IllegalStateException(what + ": Lockstep transaction manager " + config.nodeId()
+                    + " is closed; build a new one with Lockstep.builder()");
+        }
     }
 
     // ---------------------------------------------------------------- TransactionSynchronizationRegistry
@@ -277,6 +283,7 @@ public final class LockstepTransactionManager
 
     /** Registers how recovery reaches one resource manager; names must be unique. */
     public void registerRecoverable(XAResourceSource source) {
+        checkOpen("registerRecoverable");
         recovery.register(source);
     }
 
@@ -285,6 +292,7 @@ public final class LockstepTransactionManager
      * presumes abort for a prepared branch without a COMMIT record. Names must be unique.
      */
     public void registerCommitMarks(CommitMarkSource source) {
+        checkOpen("registerCommitMarks");
         recovery.registerMarks(source);
     }
 
@@ -300,6 +308,7 @@ public final class LockstepTransactionManager
 
     /** Runs one recovery pass on the calling thread and returns what it did. */
     public RecoveryReport recoverNow() {
+        checkOpen("recoverNow");
         return recovery.recoverNow();
     }
 
@@ -329,7 +338,6 @@ public final class LockstepTransactionManager
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        RunningManagers.closed(this);
         ManagementEndpoint e = endpoint;
         if (e != null) {
             e.close();

@@ -29,8 +29,14 @@ final class ResourcesFile {
 
     static List<XAResourceSource> read(Path file) throws IOException {
         Properties p = new Properties();
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("resources file " + file.toAbsolutePath() + " does not exist or is"
+                    + " not a file; --resources takes a properties file of resource.<name>.type|url|user|password");
+        }
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(r);
+        } catch (IOException e) {
+            throw new IOException("cannot read resources file " + file.toAbsolutePath() + ": " + e, e);
         }
         TreeSet<String> names = new TreeSet<>();
         for (String key : p.stringPropertyNames()) {

@@ -1,107 +1,124 @@
 package io.lockstep.spring.boot;
 
 import io.lockstep.spring.hibernate.LockstepJtaPlatform;
+import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.LockstepBuilder;
 import io.lockstep.tm.LockstepTransactionManager;
-import io.lockstep.tm.recovery.RecoveryReport;
-import org.hibernate.cfg.AvailableSettings;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.lockstep.xa.jdbc.LockstepDataSource;
+import io.lockstep.xa.jdbc.LockstepDataSources;
+import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration;
 import org.springframework.boot.autoconfigure.orm.jpa.HibernatePropertiesCustomizer;
+import org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration;
 import org.springframework.boot.autoconfigure.transaction.TransactionManagerCustomizers;
+import org.springframework.boot.autoconfigure.transaction.jta.JtaAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.transaction.TransactionManager;
+import org.springframework.core.env.Environment;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.jta.JtaTransactionManager;
 
 /**
- * Auto-configuration of Lockstep for Spring Boot:
- * <ul>
- *   <li>the {@link LockstepTransactionManager} from {@code lockstep.*} ({@link LockstepProperties}), closed when the
- *       context closes; it is also the application's {@code jakarta.transaction} {@code TransactionManager},
- *       {@code UserTransaction} and {@code TransactionSynchronizationRegistry};</li>
- *   <li>Spring's {@link JtaTransactionManager} over it, so {@code @Transactional} and {@code TransactionTemplate}
- *       run Lockstep transactions (with {@code spring.transaction.*} customizations applied);</li>
- *   <li>XA data sources from {@code lockstep.datasources.*} or {@code spring.datasource.*} through
- *       {@code io.lockstep.xa.jdbc.LockstepDataSources} ({@link LockstepDataSourceRegistrar});</li>
- *   <li>with Hibernate, {@link LockstepJtaPlatform} for the persistence unit Boot configures.</li>
- * </ul>
- * Every bean backs off when the application defines its own. Runs before Boot's data source, JTA, transaction and
- * JPA auto-configurations, which then find these beans and back off in turn.
+ * Lockstep for Spring Boot: the {@link LockstepTransactionManager} from {@code lockstep.*}, a Spring
+ * {@link JtaTransactionManager} over it (so {@code @Transactional} and {@code TransactionTemplate} run global
+ * transactions), XA data sources from {@code lockstep.datasources.*} or {@code spring.datasource.*}, and the
+ * Hibernate JTA platform. Each part backs off when the application defines its own bean; {@code lockstep.enabled=false}
+ * turns all of it off.
+ *
+ * <p>Runs before Boot's data source, JPA and transaction auto-configurations so that theirs back off.
  */
-@AutoConfiguration(beforeName = {
-        "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
-        "org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration",
-        "org.springframework.boot.autoconfigure.transaction.jta.JtaAutoConfiguration",
-        "org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration",
-        "org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration"})
-@ConditionalOnClass({LockstepTransactionManager.class, JtaTransactionManager.class})
-@ConditionalOnProperty(prefix = "lockstep", name = "enabled", havingValue = "true", matchIfMissing = true)
+@AutoConfiguration(before = {DataSourceAutoConfiguration.class, DataSourceTransactionManagerAutoConfiguration.class,
+        HibernateJpaAutoConfiguration.class, TransactionAutoConfiguration.class, JtaAutoConfiguration.class})
+@ConditionalOnClass(LockstepTransactionManager.class)
+@ConditionalOnProperty(prefix = LockstepProperties.PREFIX, name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(LockstepProperties.class)
 public class LockstepAutoConfiguration {
-    private static final Logger LOG = LoggerFactory.getLogger(LockstepAutoConfiguration.class);
 
-    /** The transaction manager; replays its log and runs a first recovery pass before the context goes on. */
+    /** The transaction manager; closed (reaper, recovery, log lock) when the context closes. */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public LockstepTransactionManager lockstepTransactionManager(LockstepProperties properties) {
-        return ManagerSettings.builder(properties).build();
+        return builder(properties).build();
     }
 
-    /**
-     * One recovery pass once every singleton exists: the pass that {@code build()} runs comes before any data
-     * source has registered its recovery source, so without this, branches left in doubt by the previous run would
-     * wait for the first background pass ({@code lockstep.recovery-interval}) while holding their locks.
-     */
+    /** Spring's JTA transaction manager over Lockstep's UserTransaction, TransactionManager and registry. */
     @Bean
-    public SmartInitializingSingleton lockstepStartupRecovery(LockstepTransactionManager lockstep) {
-        return () -> {
-            RecoveryReport report = lockstep.recoverNow();
-            LOG.info("Lockstep recovery after startup: {}", report);
-        };
-    }
-
-    /** Spring's JTA transaction manager over Lockstep; backs off for any application-defined transaction manager. */
-    @Bean
-    @ConditionalOnMissingBean(TransactionManager.class)
-    public JtaTransactionManager transactionManager(LockstepTransactionManager lockstep,
+    @ConditionalOnMissingBean(PlatformTransactionManager.class)
+    public JtaTransactionManager transactionManager(LockstepTransactionManager tm,
             ObjectProvider<TransactionManagerCustomizers> customizers) {
-        JtaTransactionManager jta = new JtaTransactionManager(lockstep, lockstep);
-        jta.setTransactionSynchronizationRegistry(lockstep);
+        JtaTransactionManager jta = new JtaTransactionManager(tm, tm);
+        jta.setTransactionSynchronizationRegistry(tm);
         customizers.ifAvailable(c -> c.customize(jta));
         return jta;
     }
 
-    /** XA data sources through the JDBC adapter, when it and Agroal are on the class path. */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = {"io.lockstep.xa.jdbc.LockstepDataSources", "io.agroal.pool.DataSource"})
-    @Import(LockstepDataSourceRegistrar.class)
-    static class DataSources {
+    /** The builder with every property that is set; the others keep the builder's defaults. */
+    static LockstepBuilder builder(LockstepProperties p) {
+        LockstepBuilder b = Lockstep.builder();
+        if (p.getNodeId() != null) {
+            b.nodeId(p.getNodeId());
+        }
+        if (p.getLogDirectory() != null) {
+            b.logDirectory(p.getLogDirectory());
+        }
+        if (p.getDefaultTimeout() != null) {
+            b.defaultTimeout(p.getDefaultTimeout());
+        }
+        if (p.getRecoveryInterval() != null) {
+            b.recoveryInterval(p.getRecoveryInterval());
+        }
+        if (p.getOrphanSafetyInterval() != null) {
+            b.orphanSafetyInterval(p.getOrphanSafetyInterval());
+        }
+        if (p.getRecoveryParallelism() != null) {
+            b.recoveryParallelism(p.getRecoveryParallelism());
+        }
+        if (p.getManagementPort() != null) {
+            b.managementPort(p.getManagementPort());
+        }
+        return b;
     }
 
-    /** Lockstep's JtaPlatform for the entity manager factory that Boot's JPA auto-configuration builds. */
+    /**
+     * XA data sources through the JDBC adapter: one bean per {@code lockstep.datasources.<name>}, or, when there is
+     * none, a bean {@code dataSource} from {@code spring.datasource.*} unless the application defines a DataSource.
+     */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = {"org.hibernate.engine.transaction.jta.platform.spi.JtaPlatform",
-            "org.springframework.boot.autoconfigure.orm.jpa.HibernatePropertiesCustomizer"})
+    @ConditionalOnClass({LockstepDataSources.class, io.agroal.api.AgroalDataSource.class})
+    @Import(LockstepDataSourceRegistrar.class)
+    static class DataSources {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean(DataSource.class)
+        @Conditional(SpringDataSourceCondition.class)
+        LockstepDataSource dataSource(LockstepTransactionManager tm, Environment environment) {
+            return LockstepDataSourceRegistrar.fromSpringDataSource(tm, environment);
+        }
+    }
+
+    /**
+     * Hibernate (Spring Boot JPA) uses {@link LockstepJtaPlatform} over this manager, set as an instance into
+     * {@code hibernate.transaction.jta.platform}; a platform the application sets itself
+     * ({@code spring.jpa.properties.hibernate.transaction.jta.platform}) is left alone.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({HibernatePropertiesCustomizer.class,
+            org.hibernate.engine.transaction.jta.platform.internal.AbstractJtaPlatform.class})
     static class Hibernate {
 
-        /**
-         * Sets {@code hibernate.transaction.jta.platform} unless the application set it (then Boot would otherwise
-         * install its own Spring-backed platform); Hibernate then registers its synchronizations as interposed
-         * ones, as JPA expects in a JTA environment.
-         */
         @Bean
-        @ConditionalOnMissingBean(name = "lockstepHibernatePropertiesCustomizer")
-        HibernatePropertiesCustomizer lockstepHibernatePropertiesCustomizer(LockstepTransactionManager lockstep) {
-            return properties -> properties.putIfAbsent(AvailableSettings.JTA_PLATFORM,
-                    new LockstepJtaPlatform(lockstep));
+        HibernatePropertiesCustomizer lockstepJtaPlatformCustomizer(LockstepTransactionManager tm) {
+            return properties -> properties.putIfAbsent(LockstepJtaPlatform.SETTING, new LockstepJtaPlatform(tm));
         }
     }
 }

@@ -1,76 +1,59 @@
 package io.lockstep.spring.boot;
 
-import io.lockstep.tm.LogType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.convert.DurationUnit;
-import org.springframework.util.unit.DataSize;
 
 /**
- * The {@code lockstep.*} settings of a Spring Boot application. Each maps onto the {@code Lockstep.builder()} method
- * of the same name; a setting left out keeps the builder's default, and the builder validates every value (a bad
- * one stops the application with a message naming the key, the value and the rule). Durations without a unit are
- * seconds, as in Lockstep's own properties.
+ * The {@code lockstep.*} settings of a Spring Boot application, mapped onto {@code Lockstep.builder()}. A setting
+ * left out keeps the builder's default. Durations are {@code 30s}, {@code 2m}, ISO-8601 ({@code PT30S}) or whole
+ * seconds ({@code 30}).
  */
-@ConfigurationProperties(prefix = "lockstep")
+@ConfigurationProperties(prefix = LockstepProperties.PREFIX)
 public class LockstepProperties {
-
-    /** Whether to auto-configure Lockstep (the transaction manager, Spring's JtaTransactionManager, data sources). */
-    private boolean enabled = true;
+    /** Prefix of every Lockstep property. */
+    public static final String PREFIX = "lockstep";
 
     /**
-     * Identifies this manager in its transaction ids: stable across restarts, unique among managers sharing a
-     * database; only [A-Za-z0-9._-], at most 24 bytes. Default: the host name.
+     * Identifies this manager in its transaction ids; must be stable across restarts and unique among managers that
+     * share a database ([A-Za-z0-9._-], at most 24 bytes). Default: derived from the host name.
      */
     private String nodeId;
 
-    /** Directory of the file transaction log, created if absent and locked while running. Default: var/lockstep. */
+    /** Directory of the transaction log; created if absent and locked while the application runs. Default var/lockstep. */
     private Path logDirectory;
 
-    /** Timeout of transactions that set none (@Transactional(timeout) overrides it); whole seconds. Default: 60s. */
+    /** Timeout of transactions that set none (e.g. @Transactional without timeout). At least 1 s. Default 60 s. */
     @DurationUnit(ChronoUnit.SECONDS)
     private Duration defaultTimeout;
 
-    /** Time between background recovery passes. Default: 30s. */
+    /** Time between background recovery passes. Default 30 s. */
     @DurationUnit(ChronoUnit.SECONDS)
     private Duration recoveryInterval;
 
     /**
      * How old a prepared branch without a commit record must be before recovery rolls it back as an orphan; must
-     * exceed the longest time between a prepare and its commit record. Default: 20s.
+     * exceed the longest time between a prepare and its commit record. Default 20 s.
      */
     @DurationUnit(ChronoUnit.SECONDS)
     private Duration orphanSafetyInterval;
 
-    /** Further node ids whose in-doubt branches this manager recovers (e.g. a retired node's). */
-    private List<String> recoveryNodes = new ArrayList<>();
-
-    /** Connections per resource that recovery uses at once, 1 to 64. Default: 4. */
+    /** Connections per resource that recovery uses at once (1 to 64). Default 4. */
     private Integer recoveryParallelism;
 
-    private final Log log = new Log();
-
-    private final Management management = new Management();
+    /** Port of the management endpoint (JSON views, Prometheus metrics); 0 = any free port. Default: off. */
+    private Integer managementPort;
 
     /**
-     * XA data sources, one bean per entry, named by its key; the key is also the stable resource name written in
-     * the transaction log, so keep it across restarts. When set, spring.datasource.url is not used.
+     * XA data sources by name; each becomes a DataSource bean of that name whose connections join the transaction.
+     * The name is also the resource name written in the transaction log, so keep it stable across restarts. When
+     * none is given, spring.datasource.url/username/password make one data source named "dataSource".
      */
-    private final Map<String, DataSource> datasources = new LinkedHashMap<>();
-
-    public boolean isEnabled() {
-        return enabled;
-    }
-
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
+    private Map<String, DataSourceProperties> datasources = new LinkedHashMap<>();
 
     public String getNodeId() {
         return nodeId;
@@ -112,14 +95,6 @@ public class LockstepProperties {
         this.orphanSafetyInterval = orphanSafetyInterval;
     }
 
-    public List<String> getRecoveryNodes() {
-        return recoveryNodes;
-    }
-
-    public void setRecoveryNodes(List<String> recoveryNodes) {
-        this.recoveryNodes = recoveryNodes;
-    }
-
     public Integer getRecoveryParallelism() {
         return recoveryParallelism;
     }
@@ -128,143 +103,25 @@ public class LockstepProperties {
         this.recoveryParallelism = recoveryParallelism;
     }
 
-    public Log getLog() {
-        return log;
+    public Integer getManagementPort() {
+        return managementPort;
     }
 
-    public Management getManagement() {
-        return management;
+    public void setManagementPort(Integer managementPort) {
+        this.managementPort = managementPort;
     }
 
-    public Map<String, DataSource> getDatasources() {
+    public Map<String, DataSourceProperties> getDatasources() {
         return datasources;
     }
 
-    /** {@code lockstep.log.*}: where and how the transaction log is kept. */
-    public static class Log {
-
-        /** Where the log lives: file (in log-directory) or jdbc (a table in a database). Default: file. */
-        private LogType type;
-
-        /** Size of each preallocated log segment, at least 64KB. Default: 16MB. */
-        private DataSize segmentSize;
-
-        /**
-         * Operator override: start even though the log has a corrupt record followed by valid ones (the corrupt
-         * bytes are skipped and reported). Default: false, such a log refuses to start.
-         */
-        private boolean ignoreCorruption;
-
-        /** JDBC URL of the database holding the log when type=jdbc; its driver must be on the class path. */
-        private String jdbcUrl;
-
-        /** User of the JDBC log database. */
-        private String jdbcUser;
-
-        /** Password of the JDBC log database. */
-        private String jdbcPassword;
-
-        /** Table of the JDBC log, created if absent. Default: lockstep_log. */
-        private String jdbcTable;
-
-        public LogType getType() {
-            return type;
-        }
-
-        public void setType(LogType type) {
-            this.type = type;
-        }
-
-        public DataSize getSegmentSize() {
-            return segmentSize;
-        }
-
-        public void setSegmentSize(DataSize segmentSize) {
-            this.segmentSize = segmentSize;
-        }
-
-        public boolean isIgnoreCorruption() {
-            return ignoreCorruption;
-        }
-
-        public void setIgnoreCorruption(boolean ignoreCorruption) {
-            this.ignoreCorruption = ignoreCorruption;
-        }
-
-        public String getJdbcUrl() {
-            return jdbcUrl;
-        }
-
-        public void setJdbcUrl(String jdbcUrl) {
-            this.jdbcUrl = jdbcUrl;
-        }
-
-        public String getJdbcUser() {
-            return jdbcUser;
-        }
-
-        public void setJdbcUser(String jdbcUser) {
-            this.jdbcUser = jdbcUser;
-        }
-
-        public String getJdbcPassword() {
-            return jdbcPassword;
-        }
-
-        public void setJdbcPassword(String jdbcPassword) {
-            this.jdbcPassword = jdbcPassword;
-        }
-
-        public String getJdbcTable() {
-            return jdbcTable;
-        }
-
-        public void setJdbcTable(String jdbcTable) {
-            this.jdbcTable = jdbcTable;
-        }
+    public void setDatasources(Map<String, DataSourceProperties> datasources) {
+        this.datasources = datasources;
     }
 
-    /** {@code lockstep.management.*}: the HTTP endpoint with JSON views and Prometheus metrics (off by default). */
-    public static class Management {
-
-        /** Port of the management endpoint; 0 = any free port. Default: off. */
-        private Integer port;
-
-        /** Address the endpoint binds to; beyond loopback a token is required. Default: 127.0.0.1. */
-        private String host;
-
-        /** Bearer token every management request must carry, at least 16 characters. */
-        private String token;
-
-        public Integer getPort() {
-            return port;
-        }
-
-        public void setPort(Integer port) {
-            this.port = port;
-        }
-
-        public String getHost() {
-            return host;
-        }
-
-        public void setHost(String host) {
-            this.host = host;
-        }
-
-        public String getToken() {
-            return token;
-        }
-
-        public void setToken(String token) {
-            this.token = token;
-        }
-    }
-
-    /** {@code lockstep.datasources.<name>.*}: one pooled XA data source. */
-    public static class DataSource {
-
-        /** JDBC URL; the vendor (postgresql, mysql, mariadb, h2) is taken from it. Required. */
+    /** One XA data source: {@code lockstep.datasources.<name>.*}. */
+    public static class DataSourceProperties {
+        /** JDBC URL; the vendor (PostgreSQL, MySQL, MariaDB, H2) is taken from it. */
         private String url;
 
         /** Database user. */
@@ -273,25 +130,11 @@ public class LockstepProperties {
         /** Database password. */
         private String password;
 
-        /** Connections kept open when idle. Default: 0. */
-        private Integer minSize;
+        /** Most connections open at once. Default 20. */
+        private int maxSize = 20;
 
-        /** Most connections open at once. Default: 20. */
-        private Integer maxSize;
-
-        /** How long getConnection() waits for a free connection. Default: 30s. */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration acquisitionTimeout;
-
-        /** A connection held longer than this is reported with the borrowing stack. Default: off. */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration leakTimeout;
-
-        /** Whether this bean is the @Primary DataSource (the one injected where no name is given). */
+        /** Whether this is the @Primary DataSource bean (for injection points that name no data source). */
         private boolean primary;
-
-        /** Driver properties, e.g. sslmode or connectTimeout. */
-        private Map<String, String> properties = new LinkedHashMap<>();
 
         public String getUrl() {
             return url;
@@ -317,36 +160,12 @@ public class LockstepProperties {
             this.password = password;
         }
 
-        public Integer getMinSize() {
-            return minSize;
-        }
-
-        public void setMinSize(Integer minSize) {
-            this.minSize = minSize;
-        }
-
-        public Integer getMaxSize() {
+        public int getMaxSize() {
             return maxSize;
         }
 
-        public void setMaxSize(Integer maxSize) {
+        public void setMaxSize(int maxSize) {
             this.maxSize = maxSize;
-        }
-
-        public Duration getAcquisitionTimeout() {
-            return acquisitionTimeout;
-        }
-
-        public void setAcquisitionTimeout(Duration acquisitionTimeout) {
-            this.acquisitionTimeout = acquisitionTimeout;
-        }
-
-        public Duration getLeakTimeout() {
-            return leakTimeout;
-        }
-
-        public void setLeakTimeout(Duration leakTimeout) {
-            this.leakTimeout = leakTimeout;
         }
 
         public boolean isPrimary() {
@@ -355,14 +174,6 @@ public class LockstepProperties {
 
         public void setPrimary(boolean primary) {
             this.primary = primary;
-        }
-
-        public Map<String, String> getProperties() {
-            return properties;
-        }
-
-        public void setProperties(Map<String, String> properties) {
-            this.properties = properties;
         }
     }
 }

@@ -1,30 +1,34 @@
 package io.lockstep.spring.hibernate;
 
 import io.lockstep.tm.LockstepTransactionManager;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
-import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionManager;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.UserTransaction;
 import java.util.Objects;
-import org.hibernate.engine.transaction.jta.platform.spi.JtaPlatform;
+import org.hibernate.engine.transaction.jta.platform.internal.AbstractJtaPlatform;
+import org.hibernate.engine.transaction.jta.platform.internal.JtaSynchronizationStrategy;
+import org.hibernate.engine.transaction.jta.platform.internal.SynchronizationRegistryAccess;
+import org.hibernate.engine.transaction.jta.platform.internal.SynchronizationRegistryBasedSynchronizationStrategy;
 
 /**
- * Hibernate's view of a Lockstep transaction manager. Found without configuration through
- * {@link LockstepJtaPlatformProvider} when one Lockstep manager runs in the JVM; otherwise pass one per persistence
- * unit: {@code hibernate.transaction.jta.platform = new LockstepJtaPlatform(tm)}.
+ * Hibernate's view of one {@link LockstepTransactionManager}: it is the {@code TransactionManager} and the
+ * {@code UserTransaction}, and Hibernate's session synchronizations are registered as interposed synchronizations
+ * (so they run after the application's own {@code beforeCompletion} callbacks, as JTA intends for persistence
+ * providers).
  *
- * <p>Hibernate's synchronizations (flush before completion, session cleanup after) are registered as
- * <em>interposed</em> ones, so they run after the application's and, after completion, before them, as JTA
- * specifies for persistence providers.
+ * <p>Hand an instance to Hibernate in {@value #SETTING} (the Spring Boot starter does), or let Hibernate find it
+ * through {@link LockstepJtaPlatformProvider} after registering the manager there.
  */
-public final class LockstepJtaPlatform implements JtaPlatform {
-    private static final long serialVersionUID = 1L;
+public final class LockstepJtaPlatform extends AbstractJtaPlatform {
+    /** Hibernate's setting for the JTA platform ({@code AvailableSettings.JTA_PLATFORM}). */
+    public static final String SETTING = "hibernate.transaction.jta.platform";
 
-    private final transient LockstepTransactionManager tm;
+    private final LockstepTransactionManager tm;
+    private final JtaSynchronizationStrategy synchronizationStrategy;
 
     public LockstepJtaPlatform(LockstepTransactionManager tm) {
         this.tm = Objects.requireNonNull(tm, "tm");
+        this.synchronizationStrategy = new SynchronizationRegistryBasedSynchronizationStrategy(new Registry(tm));
     }
 
     /** The manager this platform stands for. */
@@ -33,38 +37,30 @@ public final class LockstepJtaPlatform implements JtaPlatform {
     }
 
     @Override
-    public TransactionManager retrieveTransactionManager() {
+    protected TransactionManager locateTransactionManager() {
         return tm;
     }
 
     @Override
-    public UserTransaction retrieveUserTransaction() {
+    protected UserTransaction locateUserTransaction() {
         return tm;
     }
 
-    /** Lockstep's transactions are distinct objects for their lifetime, so the transaction is its own key. */
     @Override
-    public Object getTransactionIdentifier(Transaction transaction) {
-        return transaction;
-    }
-
-    @Override
-    public boolean canRegisterSynchronization() {
-        return tm.getStatus() == Status.STATUS_ACTIVE;
-    }
-
-    @Override
-    public void registerSynchronization(Synchronization synchronization) {
-        tm.registerInterposedSynchronization(synchronization);
-    }
-
-    @Override
-    public int getCurrentStatus() {
-        return tm.getStatus();
+    protected JtaSynchronizationStrategy getSynchronizationStrategy() {
+        return synchronizationStrategy;
     }
 
     @Override
     public String toString() {
-        return "LockstepJtaPlatform[" + tm.config().nodeId() + "]";
+        return "LockstepJtaPlatform[" + tm + "]";
+    }
+
+    /** The manager as Hibernate's synchronization registry access (no JNDI lookup). */
+    private record Registry(LockstepTransactionManager tm) implements SynchronizationRegistryAccess {
+        @Override
+        public TransactionSynchronizationRegistry getSynchronizationRegistry() {
+            return tm;
+        }
     }
 }

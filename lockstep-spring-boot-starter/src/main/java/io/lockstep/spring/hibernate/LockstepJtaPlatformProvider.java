@@ -1,40 +1,70 @@
 package io.lockstep.spring.hibernate;
 
-import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.LockstepTransactionManager;
-import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import org.hibernate.engine.transaction.jta.platform.spi.JtaPlatform;
 import org.hibernate.engine.transaction.jta.platform.spi.JtaPlatformProvider;
 
 /**
- * Lets Hibernate find Lockstep by itself (listed in {@code META-INF/services}), so a persistence unit needs no
- * {@code hibernate.transaction.jta.platform} setting. Hibernate asks when it builds an entity manager factory that
- * has no platform set:
- * <ul>
- *   <li>no Lockstep manager running: no answer ({@code null}), Hibernate goes on with its own detection;</li>
- *   <li>exactly one: a {@link LockstepJtaPlatform} for it;</li>
- *   <li>several: refused, since picking one could join the wrong manager's transactions; set the platform
- *       explicitly.</li>
- * </ul>
- * The manager must therefore be started before the entity manager factory is built (Spring does so when the
- * factory depends on the transaction manager or on a Lockstep data source).
+ * Lets plain Hibernate (no Spring) find Lockstep without any {@code hibernate.transaction.jta.platform} setting.
+ * Hibernate loads this class through {@code ServiceLoader} when a {@code SessionFactory} starts without that setting.
+ *
+ * <p>The rule: the provider never guesses. It offers a {@link LockstepJtaPlatform} only for a manager the application
+ * has {@linkplain #register registered} before building the {@code SessionFactory}/{@code EntityManagerFactory}; with
+ * none registered it offers nothing, and Hibernate goes on with its own detection. One manager at a time: registering
+ * a second one while the first is registered is refused. Closing the returned {@link Registration} (e.g. when the
+ * manager closes) withdraws it; factories already built keep their platform.
+ *
+ * <pre>{@code
+ * LockstepTransactionManager tm = Lockstep.builder().nodeId("orders-1").build();
+ * LockstepJtaPlatformProvider.Registration registration = LockstepJtaPlatformProvider.register(tm);
+ * EntityManagerFactory emf = Persistence.createEntityManagerFactory("orders"); // JTA unit, no platform setting
+ * }</pre>
+ *
+ * The Spring Boot starter does not use this: it hands the platform to Hibernate as a setting.
  */
 public final class LockstepJtaPlatformProvider implements JtaPlatformProvider {
+    private static final AtomicReference<LockstepTransactionManager> REGISTERED = new AtomicReference<>();
 
+    /** Called by Hibernate's ServiceLoader. */
+    public LockstepJtaPlatformProvider() {
+    }
+
+    /**
+     * Makes {@code tm} the manager Hibernate finds from now on.
+     *
+     * @throws IllegalStateException another manager is registered
+     */
+    public static Registration register(LockstepTransactionManager tm) {
+        Objects.requireNonNull(tm, "tm");
+        LockstepTransactionManager previous = REGISTERED.compareAndExchange(null, tm);
+        if (previous != null && previous != tm) {
+            throw new IllegalStateException("another Lockstep manager is registered for Hibernate (" + previous
+                    + "); close its LockstepJtaPlatformProvider.Registration first, or give Hibernate the platform"
+                    + " explicitly: hibernate.transaction.jta.platform = new LockstepJtaPlatform(tm)");
+        }
+        return new Registration(tm);
+    }
+
+    /** The registered manager's platform, or null (Hibernate then detects a platform as usual). */
     @Override
     public JtaPlatform getProvidedJtaPlatform() {
-        List<LockstepTransactionManager> running = Lockstep.running();
-        if (running.isEmpty()) {
-            return null;
+        LockstepTransactionManager tm = REGISTERED.get();
+        return tm == null ? null : new LockstepJtaPlatform(tm);
+    }
+
+    /** A registration; {@link #close()} withdraws it (idempotent). */
+    public static final class Registration implements AutoCloseable {
+        private final LockstepTransactionManager tm;
+
+        private Registration(LockstepTransactionManager tm) {
+            this.tm = tm;
         }
-        if (running.size() > 1) {
-            throw new IllegalStateException(running.size() + " Lockstep transaction managers are running ("
-                    + running.stream().map(tm -> tm.config().nodeId()).collect(Collectors.joining(", "))
-                    + "), so Hibernate cannot tell which one a persistence unit belongs to; set"
-                    + " hibernate.transaction.jta.platform to new io.lockstep.spring.hibernate.LockstepJtaPlatform(tm)"
-                    + " for each persistence unit, or close the managers no longer needed");
+
+        @Override
+        public void close() {
+            REGISTERED.compareAndSet(tm, null);
         }
-        return new LockstepJtaPlatform(running.get(0));
     }
 }

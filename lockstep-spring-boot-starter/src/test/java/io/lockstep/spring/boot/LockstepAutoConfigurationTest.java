@@ -3,232 +3,209 @@ package io.lockstep.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lockstep.spring.hibernate.LockstepJtaPlatform;
 import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.LockstepTransactionManager;
 import io.lockstep.xa.jdbc.LockstepDataSource;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.HashMap;
+import java.util.Map;
 import javax.sql.DataSource;
-import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration;
+import org.springframework.boot.autoconfigure.orm.jpa.HibernatePropertiesCustomizer;
 import org.springframework.boot.autoconfigure.transaction.TransactionManagerCustomizationAutoConfiguration;
-import org.springframework.boot.autoconfigure.transaction.jta.JtaAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.jta.JtaTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
-/** Bean wiring, property mapping, back-off and shutdown of the auto-configuration (H2 for data sources). */
+/** What the auto-configuration creates, how properties map, and when it backs off. */
 class LockstepAutoConfigurationTest {
+    private static final String NODE = "spring2-ac-" + Long.toString(ProcessHandle.current().pid(), 36);
 
     @TempDir
-    Path logs;
+    Path log;
+
+    @BeforeAll
+    static void servers() {
+        TestServers.preparePostgres();
+    }
 
     private ApplicationContextRunner runner() {
         return new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(LockstepAutoConfiguration.class,
-                        TransactionManagerCustomizationAutoConfiguration.class, TransactionAutoConfiguration.class,
-                        JtaAutoConfiguration.class, DataSourceAutoConfiguration.class))
-                .withPropertyValues("lockstep.node-id=unit-1", "lockstep.log-directory=" + logs);
+                .withConfiguration(AutoConfigurations.of(LockstepAutoConfiguration.class))
+                .withPropertyValues("lockstep.node-id=" + NODE, "lockstep.log-directory=" + log);
     }
 
     @Test
-    void propertiesReachTheBuilder() {
-        runner().withPropertyValues("lockstep.default-timeout=7", "lockstep.recovery-interval=2m",
-                "lockstep.orphan-safety-interval=PT45S", "lockstep.recovery-nodes=old-1,old-2",
-                "lockstep.recovery-parallelism=2", "lockstep.log.segment-size=1MB").run(ctx -> {
-                    var config = ctx.getBean(LockstepTransactionManager.class).config();
-                    assertThat(config.nodeId()).isEqualTo("unit-1");
-                    assertThat(config.logDirectory()).isEqualTo(logs.toAbsolutePath());
-                    assertThat(config.defaultTimeout()).isEqualTo(Duration.ofSeconds(7));
-                    assertThat(config.recoveryInterval()).isEqualTo(Duration.ofMinutes(2));
-                    assertThat(config.orphanSafetyInterval()).isEqualTo(Duration.ofSeconds(45));
-                    assertThat(config.recoveryNodes()).containsExactlyInAnyOrder("unit-1", "old-1", "old-2");
-                    assertThat(config.recoveryParallelism()).isEqualTo(2);
-                    assertThat(config.logSegmentSize()).isEqualTo(1024 * 1024);
+    void propertiesMapOntoTheBuilder() {
+        runner().withPropertyValues("lockstep.default-timeout=7", "lockstep.recovery-interval=45s",
+                        "lockstep.orphan-safety-interval=PT25S", "lockstep.recovery-parallelism=2",
+                        "lockstep.management-port=0")
+                .run(context -> {
+                    LockstepTransactionManager tm = context.getBean(LockstepTransactionManager.class);
+                    assertThat(tm.config().nodeId()).isEqualTo(NODE);
+                    assertThat(tm.config().logDirectory()).isEqualTo(log);
+                    assertThat(tm.config().defaultTimeout()).isEqualTo(Duration.ofSeconds(7));
+                    assertThat(tm.config().recoveryInterval()).isEqualTo(Duration.ofSeconds(45));
+                    assertThat(tm.config().orphanSafetyInterval()).isEqualTo(Duration.ofSeconds(25));
+                    assertThat(tm.config().recoveryParallelism()).isEqualTo(2);
+                    assertThat(tm.managementAddress()).isNotNull();
+                    assertThat(tm.managementAddress().getPort()).isPositive();
                 });
     }
 
     @Test
-    void springJtaTransactionManagerIsWiredWithLockstep() {
-        runner().withPropertyValues("spring.transaction.default-timeout=9").run(ctx -> {
-            LockstepTransactionManager tm = ctx.getBean(LockstepTransactionManager.class);
-            JtaTransactionManager jta = ctx.getBean(JtaTransactionManager.class);
+    void springTransactionManagerUsesTheManagerForAllThreeRoles() {
+        runner().run(context -> {
+            LockstepTransactionManager tm = context.getBean(LockstepTransactionManager.class);
+            JtaTransactionManager jta = context.getBean(JtaTransactionManager.class);
+            assertThat(context.getBean(PlatformTransactionManager.class)).isSameAs(jta);
             assertThat(jta.getUserTransaction()).isSameAs(tm);
             assertThat(jta.getTransactionManager()).isSameAs(tm);
             assertThat(jta.getTransactionSynchronizationRegistry()).isSameAs(tm);
-            assertThat(jta.getDefaultTimeout()).isEqualTo(9);
-            assertThat(ctx.getBean(jakarta.transaction.TransactionManager.class)).isSameAs(tm);
-            assertThat(ctx.getBean(jakarta.transaction.UserTransaction.class)).isSameAs(tm);
-            assertThat(ctx.getBean(jakarta.transaction.TransactionSynchronizationRegistry.class)).isSameAs(tm);
-            assertThat(ctx.getBean(TransactionTemplate.class).getTransactionManager()).isSameAs(jta);
         });
     }
 
     @Test
-    void transactionTemplateRunsALockstepTransaction() {
-        runner().run(ctx -> {
-            LockstepTransactionManager tm = ctx.getBean(LockstepTransactionManager.class);
-            long begun = tm.admin().counters().begun();
-            Object key = ctx.getBean(TransactionTemplate.class).execute(status -> tm.getTransactionKey());
-            assertThat(key).isNotNull();
-            assertThat(tm.admin().counters().begun()).isEqualTo(begun + 1);
-            assertThat(tm.admin().counters().committed()).isEqualTo(1);
-        });
+    void invalidPropertyFailsStartupNamingTheRule() {
+        runner().withPropertyValues("lockstep.recovery-parallelism=0").run(context ->
+                assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("lockstep.recoveryParallelism").hasMessageContaining("between 1 and 64"));
     }
 
     @Test
-    void recoveryRunsAgainOnceTheDataSourcesAreRegistered() {
-        runner().withPropertyValues("lockstep.recovery-interval=1h", "spring.datasource.url=jdbc:h2:mem:spring_rec")
-                .run(ctx -> {
-                    LockstepTransactionManager tm = ctx.getBean(LockstepTransactionManager.class);
-                    assertThat(tm.admin().counters().recoveryPasses()).isEqualTo(2);
-                    assertThat(tm.admin().recoverySources()).hasSize(1);
+    void applicationManagerMakesTheAutoConfigurationBackOff() throws Exception {
+        try (LockstepTransactionManager own = Lockstep.builder().nodeId(NODE + "-own")
+                .logDirectory(log.resolve("own")).build()) {
+            runner().withPropertyValues("lockstep.log-directory=" + log.resolve("auto"))
+                    .withBean("myManager", LockstepTransactionManager.class, () -> own)
+                    .run(context -> {
+                        assertThat(context).hasSingleBean(LockstepTransactionManager.class);
+                        assertThat(context.getBean(LockstepTransactionManager.class)).isSameAs(own);
+                        assertThat(context.getBean(JtaTransactionManager.class).getTransactionManager())
+                                .isSameAs(own);
+                    });
+        }
+    }
+
+    @Test
+    void applicationPlatformTransactionManagerMakesOursBackOff() {
+        PGSimpleDataSource local = new PGSimpleDataSource();
+        local.setURL(TestServers.PG_URL);
+        runner().withBean("myTransactionManager", PlatformTransactionManager.class,
+                        () -> new DataSourceTransactionManager(local))
+                .run(context -> {
+                    assertThat(context).hasSingleBean(PlatformTransactionManager.class);
+                    assertThat(context).hasBean("myTransactionManager").doesNotHaveBean("transactionManager");
+                    assertThat(context).hasSingleBean(LockstepTransactionManager.class);
                 });
     }
 
     @Test
-    void closingTheContextClosesManagerAndDataSources() {
-        AtomicReference<LockstepTransactionManager> tm = new AtomicReference<>();
-        AtomicReference<LockstepDataSource> ds = new AtomicReference<>();
-        runner().withPropertyValues("spring.datasource.url=jdbc:h2:mem:spring_close").run(ctx -> {
-            tm.set(ctx.getBean(LockstepTransactionManager.class));
-            ds.set(ctx.getBean(LockstepDataSource.class));
-            assertThat(Lockstep.running()).contains(tm.get());
+    void disabledByProperty() {
+        runner().withPropertyValues("lockstep.enabled=false").run(context -> {
+            assertThat(context).doesNotHaveBean(LockstepTransactionManager.class);
+            assertThat(context).doesNotHaveBean(PlatformTransactionManager.class);
         });
-        assertThat(Lockstep.running()).doesNotContain(tm.get());
-        assertThatThrownBy(() -> ds.get().getConnection()).isInstanceOf(SQLException.class)
+    }
+
+    @Test
+    void hibernatePlatformIsSetUnlessTheApplicationSetOne() {
+        runner().run(context -> {
+            HibernatePropertiesCustomizer customizer = context.getBean(HibernatePropertiesCustomizer.class);
+            Map<String, Object> settings = new HashMap<>();
+            customizer.customize(settings);
+            assertThat(settings.get(LockstepJtaPlatform.SETTING)).isInstanceOf(LockstepJtaPlatform.class);
+            assertThat(((LockstepJtaPlatform) settings.get(LockstepJtaPlatform.SETTING)).transactionManager())
+                    .isSameAs(context.getBean(LockstepTransactionManager.class));
+
+            Map<String, Object> own = new HashMap<>(Map.of(LockstepJtaPlatform.SETTING, "com.example.Platform"));
+            customizer.customize(own);
+            assertThat(own.get(LockstepJtaPlatform.SETTING)).isEqualTo("com.example.Platform");
+        });
+    }
+
+    @Test
+    void springDataSourceBecomesAnXaDataSourceClosedWithTheContext() {
+        LockstepDataSource[] seen = new LockstepDataSource[1];
+        runner().withPropertyValues("spring.datasource.url=" + TestServers.PG_URL,
+                        "spring.datasource.username=" + TestServers.PG_USER,
+                        "spring.datasource.password=" + TestServers.PG_PASSWORD)
+                .run(context -> {
+                    assertThat(context).hasSingleBean(DataSource.class).hasBean("dataSource");
+                    LockstepDataSource ds = context.getBean("dataSource", LockstepDataSource.class);
+                    assertThat(ds.name()).isEqualTo("dataSource");
+                    assertThat(ds.isLastResource()).isFalse();
+                    try (var c = ds.getConnection(); var rs = c.createStatement().executeQuery("SELECT 1")) {
+                        assertThat(rs.next()).isTrue();
+                    }
+                    seen[0] = ds;
+                });
+        assertThatThrownBy(() -> seen[0].getConnection()).isInstanceOf(SQLException.class)
                 .hasMessageContaining("closed");
-        // the log directory lock is released: a new context on the same directory starts
-        runner().run(ctx -> assertThat(ctx).hasNotFailed().hasSingleBean(LockstepTransactionManager.class));
+        // the manager was closed too: its log directory is free for the next one
+        Lockstep.builder().nodeId(NODE).logDirectory(log).build().close();
     }
 
     @Test
-    void userManagerWins() {
-        runner().withUserConfiguration(OwnManager.class).run(ctx -> {
-            assertThat(ctx).hasSingleBean(LockstepTransactionManager.class);
-            LockstepTransactionManager tm = ctx.getBean(LockstepTransactionManager.class);
-            assertThat(tm.config().nodeId()).isEqualTo("mine");
-            assertThat(ctx.getBean(JtaTransactionManager.class).getTransactionManager()).isSameAs(tm);
-        });
-    }
-
-    @Test
-    void userTransactionManagerWins() {
-        runner().withUserConfiguration(OwnTransactionManager.class).run(ctx -> {
-            assertThat(ctx).hasSingleBean(PlatformTransactionManager.class);
-            assertThat(ctx.getBean(PlatformTransactionManager.class)).isSameAs(ctx.getBean("myTransactionManager"));
-            assertThat(ctx).hasSingleBean(LockstepTransactionManager.class);
-        });
-    }
-
-    @Test
-    void lockstepDatasourcesBecomeOneBeanEach() {
-        runner().withPropertyValues("lockstep.datasources.orders.url=jdbc:h2:mem:spring_orders",
-                "lockstep.datasources.orders.max-size=3", "lockstep.datasources.orders.primary=true",
-                "lockstep.datasources.stock.url=jdbc:h2:mem:spring_stock",
-                "spring.datasource.url=jdbc:h2:mem:spring_ignored").run(ctx -> {
-                    assertThat(ctx.getBeansOfType(DataSource.class)).containsOnlyKeys("orders", "stock");
-                    LockstepDataSource orders = ctx.getBean("orders", LockstepDataSource.class);
-                    assertThat(orders.name()).isEqualTo("orders");
-                    assertThat(orders.stats().max()).isEqualTo(3);
-                    assertThat(ctx.getBean(DataSource.class)).isSameAs(orders);
-                    assertThat(ctx.getBean(LockstepTransactionManager.class).admin().recoverySources())
-                            .contains("orders", "stock");
+    void springTransactionPropertiesApplyToTheJtaTransactionManager() {
+        runner().withConfiguration(AutoConfigurations.of(TransactionManagerCustomizationAutoConfiguration.class))
+                .withPropertyValues("spring.transaction.default-timeout=5s",
+                        "spring.transaction.rollback-on-commit-failure=true")
+                .run(context -> {
+                    JtaTransactionManager jta = context.getBean(JtaTransactionManager.class);
+                    assertThat(jta.getDefaultTimeout()).isEqualTo(5);
+                    assertThat(jta.isRollbackOnCommitFailure()).isTrue();
                 });
     }
 
     @Test
-    void springDatasourceBecomesOneXaDataSource() {
-        runner().withPropertyValues("spring.datasource.url=jdbc:h2:mem:spring_single",
-                "spring.datasource.username=sa").run(ctx -> {
-                    assertThat(ctx).hasSingleBean(DataSource.class);
-                    assertThat(ctx.getBean("dataSource")).isInstanceOf(LockstepDataSource.class);
-                    assertThat(ctx.getBean(LockstepDataSource.class).name()).isEqualTo("h2-mem-spring_single");
+    void namedDataSourcesWinOverSpringDataSource() {
+        runner().withPropertyValues("spring.datasource.url=" + TestServers.PG_URL,
+                        "lockstep.datasources.orders.url=" + TestServers.PG_URL,
+                        "lockstep.datasources.orders.username=" + TestServers.PG_USER,
+                        "lockstep.datasources.orders.password=" + TestServers.PG_PASSWORD,
+                        "lockstep.datasources.orders.max-size=3")
+                .run(context -> {
+                    assertThat(context).hasSingleBean(DataSource.class).hasBean("orders");
+                    LockstepDataSource ds = context.getBean("orders", LockstepDataSource.class);
+                    assertThat(ds.name()).isEqualTo("orders");
+                    assertThat(ds.stats().max()).isEqualTo(3);
                 });
     }
 
     @Test
-    void userDataSourcesWin() {
-        runner().withUserConfiguration(OwnDataSource.class)
-                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:spring_user").run(ctx -> {
-                    assertThat(ctx).hasSingleBean(DataSource.class).doesNotHaveBean(LockstepDataSource.class);
-                });
-        runner().withUserConfiguration(OwnDataSource.class)
-                .withPropertyValues("lockstep.datasources.myDataSource.url=jdbc:h2:mem:spring_a",
-                        "lockstep.datasources.other.url=jdbc:h2:mem:spring_b").run(ctx -> {
-                    assertThat(ctx.getBean("myDataSource")).isInstanceOf(JdbcDataSource.class);
-                    assertThat(ctx.getBean("other")).isInstanceOf(LockstepDataSource.class);
+    void applicationDataSourceMakesSpringDataSourceBackOff() {
+        PGSimpleDataSource own = new PGSimpleDataSource();
+        own.setURL(TestServers.PG_URL);
+        runner().withPropertyValues("spring.datasource.url=" + TestServers.PG_URL)
+                .withBean("myDataSource", DataSource.class, () -> own)
+                .run(context -> {
+                    assertThat(context).hasSingleBean(DataSource.class);
+                    assertThat(context.getBean(DataSource.class)).isSameAs(own);
                 });
     }
 
     @Test
-    void badPropertyStopsTheApplicationNamingIt() {
-        runner().withPropertyValues("lockstep.node-id=node 1").run(ctx -> {
-            assertThat(ctx).hasFailed();
-            assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("lockstep.nodeId \"node 1\"").hasMessageContaining("[A-Za-z0-9._-]");
-        });
-        runner().withPropertyValues("lockstep.datasources.orders.username=sa").run(ctx -> {
-            assertThat(ctx).hasFailed();
-            assertThat(ctx.getStartupFailure()).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("lockstep.datasources.orders.url is required");
-        });
+    void applicationBeanOfTheSameNameWinsOverANamedDataSource() {
+        PGSimpleDataSource own = new PGSimpleDataSource();
+        own.setURL(TestServers.PG_URL);
+        runner().withPropertyValues("lockstep.datasources.orders.url=" + TestServers.PG_URL)
+                .withBean("orders", DataSource.class, () -> own)
+                .run(context -> assertThat(context.getBean("orders")).isSameAs(own));
     }
 
     @Test
-    void disabledMeansNoBeans() {
-        runner().withPropertyValues("lockstep.enabled=false").run(ctx -> {
-            assertThat(ctx).doesNotHaveBean(LockstepTransactionManager.class)
-                    .doesNotHaveBean(JtaTransactionManager.class);
-        });
-    }
-
-    @Test
-    void configurationMetadataIsGenerated() throws IOException {
-        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
-            assertThat(in).as("META-INF/spring-configuration-metadata.json").isNotNull();
-            String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(json).contains("\"lockstep.node-id\"", "\"lockstep.log-directory\"",
-                    "\"lockstep.default-timeout\"", "\"lockstep.datasources\"", "\"lockstep.log.segment-size\"");
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class OwnManager {
-        @Bean
-        LockstepTransactionManager myLockstep(org.springframework.core.env.Environment env) {
-            return Lockstep.builder().nodeId("mine").logDirectory(Path.of(env.getProperty("lockstep.log-directory")))
-                    .build();
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class OwnTransactionManager {
-        @Bean
-        PlatformTransactionManager myTransactionManager(LockstepTransactionManager tm) {
-            return new JtaTransactionManager(tm, tm);
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class OwnDataSource {
-        @Bean
-        DataSource myDataSource() {
-            JdbcDataSource h2 = new JdbcDataSource();
-            h2.setURL("jdbc:h2:mem:spring_own");
-            return h2;
-        }
+    void namedDataSourceWithoutUrlFailsStartup() {
+        runner().withPropertyValues("lockstep.datasources.orders.username=app").run(context ->
+                assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining("lockstep.datasources.orders.url is not set"));
     }
 }

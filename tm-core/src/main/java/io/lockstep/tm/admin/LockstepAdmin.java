@@ -97,18 +97,21 @@ public final class LockstepAdmin {
 
     /** Commits every prepared branch of {@code gtrid} by hand. See {@link RecoveryCoordinator#resolve}. */
     public List<String> commit(String gtrid, String operatorNote) throws TransactionLogException {
-        return recovery.resolve(Objects.requireNonNull(gtrid, "gtrid"), AdminAction.COMMIT, note(operatorNote));
+        return recovery.resolve(Objects.requireNonNull(gtrid, GTRID_REQUIRED), AdminAction.COMMIT, note(operatorNote));
     }
 
     /** Rolls back every prepared branch of {@code gtrid} by hand; refused when the log decided commit. */
     public List<String> rollback(String gtrid, String operatorNote) throws TransactionLogException {
-        return recovery.resolve(Objects.requireNonNull(gtrid, "gtrid"), AdminAction.ROLLBACK, note(operatorNote));
+        return recovery.resolve(Objects.requireNonNull(gtrid, GTRID_REQUIRED), AdminAction.ROLLBACK, note(operatorNote));
     }
 
     /** Forgets the heuristic outcomes of {@code gtrid}, in the log and at the resources. */
     public List<String> forget(String gtrid, String operatorNote) throws TransactionLogException {
-        return recovery.resolve(Objects.requireNonNull(gtrid, "gtrid"), AdminAction.FORGET, note(operatorNote));
+        return recovery.resolve(Objects.requireNonNull(gtrid, GTRID_REQUIRED), AdminAction.FORGET, note(operatorNote));
     }
+
+    private static final String GTRID_REQUIRED = "gtrid must not be null; take it from admin().inDoubt() or"
+            + " admin().heuristics()";
 
     private static String note(String operatorNote) {
         return operatorNote == null ? "" : operatorNote;

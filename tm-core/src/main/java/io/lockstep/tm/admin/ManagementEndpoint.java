@@ -109,7 +109,8 @@ public final class ManagementEndpoint implements AutoCloseable {
     }
 
     private boolean authorized(String header) {
-        if (header == null || !header.startsWith("Bearer ")) {
+        // RFC 7235: the auth-scheme is case-insensitive.
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return false;
         }
         return MessageDigest.isEqual(token, header.substring(7).trim().getBytes(StandardCharsets.UTF_8));

@@ -70,8 +70,7 @@ public final class LockstepDataSources {
     }
 
     static String checkName(String name) {
-        Objects.requireNonNull(name, "name");
-        if (!NAME.matcher(name).matches()) {
+        if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("data source name \"" + name
                     + "\": only [A-Za-z0-9._-], 1 to 64 characters (it is written into the transaction log)");
         }
@@ -104,8 +103,9 @@ public final class LockstepDataSources {
         final Map<String, String> properties = new LinkedHashMap<>();
 
         Settings(LockstepTransactionManager tm, String url, String user, String password) {
-            this.tm = Objects.requireNonNull(tm, "tm");
-            this.url = Objects.requireNonNull(url, "url");
+            this.tm = Objects.requireNonNull(tm, "tm must not be null: pass the LockstepTransactionManager whose"
+                    + " transactions the connections join");
+            this.url = Objects.requireNonNull(url, "url must not be null: pass the database's JDBC URL");
             this.user = user;
             this.password = password;
         }
@@ -174,7 +174,8 @@ public final class LockstepDataSources {
 
         /** A driver property (e.g. {@code sslmode}, {@code connectTimeout}). */
         public B property(String key, String value) {
-            properties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            properties.put(Objects.requireNonNull(key, "driver property key must not be null"),
+                    Objects.requireNonNull(value, () -> "driver property " + key + ": value must not be null"));
             return self();
         }
 
@@ -213,7 +214,8 @@ public final class LockstepDataSources {
             super(tm, url, user, password);
             this.vendor = Objects.requireNonNull(vendor, "vendor");
             if (Vendor.of(url) != vendor) {
-                throw new IllegalArgumentException("URL " + Vendor.safeUrl(url) + " is not a " + vendor + " URL");
+                throw new IllegalArgumentException("URL " + Vendor.safeUrl(url) + " is not a " + vendor + " URL; use"
+                        + " the builder of its database, or LockstepDataSources.forUrl(...) to pick it from the URL");
             }
         }
 

@@ -71,9 +71,13 @@ public final class XADataSourceSource implements XAResourceSource {
         };
     }
 
-    /** A JDBC URL with any password parameter masked, for messages. */
+    /**
+     * A JDBC URL with its passwords masked, for messages and logs: {@code password=} parameters (any case,
+     * {@code ?&;} separated) and the password of a user-info part ({@code jdbc:mysql://user:secret@host/db}).
+     */
     public static String withoutPassword(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1****");
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1****")
+                .replaceAll("(//[^/?#@:]*:)[^/?#@]*@", "$1****@");
     }
 
     @Override

@@ -58,15 +58,20 @@ public final class ArtemisRecoverySource implements XAResourceSource {
         }
     }
 
-    /** The broker URL of an Artemis factory, else the factory's own description. */
+    /**
+     * The broker address of an Artemis factory, else the factory's class: never its parameters, since the factory's
+     * URI carries the user's password among them (and some thirty defaults that only bury the address).
+     */
     static String describe(XAConnectionFactory factory) {
         if (factory instanceof ActiveMQConnectionFactory) {
             try {
-                return ((ActiveMQConnectionFactory) factory).toURI().toString();
+                String uri = ((ActiveMQConnectionFactory) factory).toURI().toString();
+                int query = uri.indexOf('?');
+                return (query < 0 ? uri : uri.substring(0, query)).replaceAll("(//[^/?#@:]*:)[^/?#@]*@", "$1****@");
             } catch (Exception e) {
-                return String.valueOf(factory);
+                return factory.getClass().getName();
             }
         }
-        return String.valueOf(factory);
+        return factory.getClass().getName();
     }
 }

@@ -1,18 +1,23 @@
 package io.lockstep.xa.jms;
 
 import io.lockstep.tm.LockstepTransactionManager;
-import io.lockstep.tm.NamedXAResource;
 import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.SuspendMode;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSException;
+import jakarta.jms.Session;
+import jakarta.jms.XAConnection;
 import jakarta.jms.XAConnectionFactory;
+import jakarta.transaction.Status;
+import jakarta.transaction.SystemException;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import javax.transaction.xa.XAResource;
 import org.messaginghub.pooled.jms.JmsPoolSession;
 import org.messaginghub.pooled.jms.JmsPoolXAConnectionFactory;
+import org.messaginghub.pooled.jms.pool.PooledConnectionKey;
+import org.messaginghub.pooled.jms.pool.PooledSessionKey;
 import org.messaginghub.pooled.jms.pool.PooledXAConnection;
 
 /**
@@ -45,8 +50,10 @@ public final class LockstepJms {
         private int maxSessionsPerConnection = 500;
 
         private Builder(LockstepTransactionManager tm, XAConnectionFactory xa) {
-            this.tm = Objects.requireNonNull(tm, "tm");
-            this.xa = Objects.requireNonNull(xa, "xaConnectionFactory");
+            this.tm = Objects.requireNonNull(tm, "tm must not be null: pass the LockstepTransactionManager whose"
+                    + " transactions the sessions join");
+            this.xa = Objects.requireNonNull(xa, "xaConnectionFactory must not be null: pass the broker's XA"
+                    + " connection factory (e.g. ActiveMQXAConnectionFactory)");
         }
 
         /** Stable unique name of this broker in commit records and recovery; default {@code jms}. */
@@ -79,12 +86,17 @@ public final class LockstepJms {
 
         /** Builds the factory and registers its recovery source with the manager. */
         public PooledFactory build() {
-            PooledFactory f = new PooledFactory(name);
+            try {
+                tm.registerRecoverable(new ArtemisRecoverySource(name, xa));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("JMS resource '" + name + "': " + e.getMessage()
+                        + "; give each factory its own name(...)", e);
+            }
+            PooledFactory f = new PooledFactory(name, xa);
             f.setConnectionFactory(xa);
             f.setTransactionManager(tm);
             f.setMaxConnections(maxConnections);
             f.setMaxSessionsPerConnection(maxSessionsPerConnection);
-            tm.registerRecoverable(new ArtemisRecoverySource(name, xa));
             return f;
         }
     }
@@ -96,9 +108,11 @@ public final class LockstepJms {
     public static final class PooledFactory extends JmsPoolXAConnectionFactory implements ConnectionFactory {
         private static final long serialVersionUID = 1L;
         private final String name;
+        private final transient XAConnectionFactory xa;
 
-        PooledFactory(String name) {
+        PooledFactory(String name, XAConnectionFactory xa) {
             this.name = name;
+            this.xa = xa;
         }
 
         /** The name this factory's branches carry. */
@@ -106,16 +120,76 @@ public final class LockstepJms {
             return name;
         }
 
+        /** The provider's connection; a failure names this resource and the broker's URL. */
+        @Override
+        protected XAConnection createProviderConnection(PooledConnectionKey key) throws JMSException {
+            try {
+                return super.createProviderConnection(key);
+            } catch (JMSException e) {
+                JMSException clear = new JMSException("JMS resource " + name + ": cannot connect to the broker at "
+                        + ArtemisRecoverySource.describe(xa) + ": " + e.getMessage(), e.getErrorCode());
+                clear.setLinkedException(e.getLinkedException());
+                clear.initCause(e);
+                throw clear;
+            }
+        }
+
         @Override
         protected PooledXAConnection createPooledConnection(Connection connection) {
-            return new PooledXAConnection(connection, getTransactionManager()) {
-                @Override
-                protected XAResource createXaResource(JmsPoolSession session) throws JMSException {
-                    NamedXAResource named = Lockstep.named(name, super.createXaResource(session), false,
-                            SuspendMode.SUSPEND_RESUME);
-                    return named;
-                }
-            };
+            return new EnlistingConnection(connection, this);
+        }
+    }
+
+    /**
+     * A pooled connection whose sessions are XA sessions, enlisted, inside a transaction and ordinary sessions
+     * outside one. pooled-jms alone would hand out an XA session in both cases, and an XA session outside a global
+     * transaction keeps its sends and acknowledgements in a local transaction nobody ever commits.
+     * <p>
+     * pooled-jms keys its idle sessions by (transacted, acknowledge mode) and borrows every enlisted session under
+     * (false, CLIENT_ACKNOWLEDGE); that key is reserved for XA sessions, so outside a transaction
+     * CLIENT_ACKNOWLEDGE is refused rather than mixed up with them.
+     */
+    private static final class EnlistingConnection extends PooledXAConnection {
+        private static final PooledSessionKey XA_KEY = new PooledSessionKey(false, Session.CLIENT_ACKNOWLEDGE);
+        private final PooledFactory factory;
+
+        EnlistingConnection(Connection connection, PooledFactory factory) {
+            super(connection, factory.getTransactionManager());
+            this.factory = factory;
+        }
+
+        @Override
+        public Session createSession(boolean transacted, int ackMode) throws JMSException {
+            if (ackMode == Session.CLIENT_ACKNOWLEDGE && !inTransaction()) {
+                throw new JMSException("JMS resource " + factory.name() + ": CLIENT_ACKNOWLEDGE outside a"
+                        + " transaction is not supported by the pooled XA factory; use AUTO_ACKNOWLEDGE or"
+                        + " DUPS_OK_ACKNOWLEDGE, or begin a transaction");
+            }
+            return super.createSession(transacted, ackMode);
+        }
+
+        @Override
+        protected Session makeSession(PooledSessionKey key) throws JMSException {
+            if (key.equals(XA_KEY)) {
+                return super.makeSession(key);
+            }
+            return connection.createSession(key.isTransacted(), key.getAckMode());
+        }
+
+        @Override
+        protected XAResource createXaResource(JmsPoolSession session) throws JMSException {
+            return Lockstep.named(factory.name(), super.createXaResource(session), false, SuspendMode.SUSPEND_RESUME);
+        }
+
+        private boolean inTransaction() throws JMSException {
+            try {
+                return factory.getTransactionManager().getStatus() != Status.STATUS_NO_TRANSACTION;
+            } catch (SystemException e) {
+                JMSException j = new JMSException("JMS resource " + factory.name()
+                        + ": cannot read the transaction status: " + e.getMessage());
+                j.initCause(e);
+                throw j;
+            }
         }
     }
 }

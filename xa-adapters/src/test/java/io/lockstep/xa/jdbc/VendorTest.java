@@ -25,6 +25,20 @@ class VendorTest {
     }
 
     @Test
+    void passwordsAreMaskedInEveryUrlForm() {
+        assertThat(Vendor.safeUrl("jdbc:postgresql://h:5432/db?user=u&password=hunter2&ssl=true"))
+                .isEqualTo("jdbc:postgresql://h:5432/db?user=u&password=****&ssl=true");
+        assertThat(Vendor.safeUrl("jdbc:h2:mem:x;USER=sa;PASSWORD=hunter2;MODE=MySQL"))
+                .isEqualTo("jdbc:h2:mem:x;USER=sa;PASSWORD=****;MODE=MySQL");
+        assertThat(Vendor.safeUrl("jdbc:mysql://root:hunter2@h:3306/db?ssl=true"))
+                .isEqualTo("jdbc:mysql://root:****@h:3306/db?ssl=true");
+        assertThat(Vendor.safeUrl("jdbc:mysql://root:hunter2@h1:3306,h2:3306/db"))
+                .isEqualTo("jdbc:mysql://root:****@h1:3306,h2:3306/db");
+        assertThat(Vendor.safeUrl("jdbc:postgresql://h:5432/db")).isEqualTo("jdbc:postgresql://h:5432/db");
+        assertThat(Vendor.safeUrl("jdbc:mysql://root@h/db")).isEqualTo("jdbc:mysql://root@h/db");
+    }
+
+    @Test
     void defaultNamesAreStableAndLegal() {
         assertThat(Vendor.POSTGRESQL.defaultName("jdbc:postgresql://db.example:5432/orders?ssl=true"))
                 .isEqualTo("postgresql-db.example-5432-orders");

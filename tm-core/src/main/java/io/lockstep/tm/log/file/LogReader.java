@@ -43,6 +43,10 @@ public final class LogReader {
         try (Stream<Path> list = Files.list(directory)) {
             files = list.filter(p -> Segment.seqOf(p) >= 0).sorted((a, b) -> Long.compareUnsigned(Segment.seqOf(a),
                     Segment.seqOf(b))).toList();
+        } catch (IOException e) {
+            // The JDK's message is often just the path (AccessDeniedException): say what failed and what to check.
+            throw new IOException("cannot list log directory " + directory.toAbsolutePath() + ": " + e
+                    + "; check its owner and permissions", e);
         }
         SegmentReader reader = new SegmentReader(new RecordCodec(), true, true);
         for (int i = 0; i < files.size(); i++) {

@@ -118,16 +118,23 @@ public final class SegmentedFileLog implements TransactionLog {
         if (segmentSize < 64 * 1024) {
             throw new IllegalArgumentException("segment size " + segmentSize + ": must be at least 65536 bytes");
         }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new TransactionLogException("log directory " + dir + " exists but is not a directory; point"
+                    + " lockstep.logDirectory at a directory (it is created if absent)");
+        }
         try {
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir);
                 Files600.restrictDirectory(dir);
             }
         } catch (IOException e) {
-            throw new TransactionLogException("cannot create log directory " + dir + ": " + e, e);
+            throw new TransactionLogException("cannot create log directory " + dir + ": " + e + "; create it"
+                    + " writable for this process or choose another lockstep.logDirectory", e);
         }
-        if (!Files.isWritable(dir)) {
-            throw new TransactionLogException("log directory " + dir + " is not writable by this process");
+        if (!Files.isWritable(dir) || !Files.isReadable(dir) || !Files.isExecutable(dir)) {
+            throw new TransactionLogException("log directory " + dir + " is not readable and writable by this"
+                    + " process (check its owner and permissions, and that its file system is not mounted"
+                    + " read-only); the manager must write its log there, or choose another lockstep.logDirectory");
         }
         DirectoryLock lock = DirectoryLock.acquire(dir);
         SegmentedFileLog log = new SegmentedFileLog(dir, nodeId, segmentSize, lock);
