@@ -83,10 +83,48 @@ public class LockstepAutoConfiguration {
         if (p.getRecoveryParallelism() != null) {
             b.recoveryParallelism(p.getRecoveryParallelism());
         }
-        if (p.getManagementPort() != null) {
-            b.managementPort(p.getManagementPort());
+        if (!p.getRecoveryNodes().isEmpty()) {
+            b.recoveryNodes(p.getRecoveryNodes().toArray(String[]::new));
         }
+        log(p.getLog(), b);
+        management(p.getManagement(), b);
         return b;
+    }
+
+    private static void log(LockstepProperties.Log log, LockstepBuilder b) {
+        if (log.getType() != null) {
+            b.logType(log.getType());
+        }
+        if (log.getSegmentSize() != null) {
+            b.logSegmentSize(log.getSegmentSize().toBytes());
+        }
+        if (log.getIgnoreCorruption() != null) {
+            b.logIgnoreCorruption(log.getIgnoreCorruption());
+        }
+        if (log.getJdbcUrl() != null) {
+            b.logJdbcUrl(log.getJdbcUrl());
+        }
+        if (log.getJdbcUser() != null) {
+            b.logJdbcUser(log.getJdbcUser());
+        }
+        if (log.getJdbcPassword() != null) {
+            b.logJdbcPassword(log.getJdbcPassword());
+        }
+        if (log.getJdbcTable() != null) {
+            b.logJdbcTable(log.getJdbcTable());
+        }
+    }
+
+    private static void management(LockstepProperties.Management m, LockstepBuilder b) {
+        if (m.getPort() != null) {
+            b.managementPort(m.getPort());
+        }
+        if (m.getHost() != null) {
+            b.managementHost(m.getHost());
+        }
+        if (m.getToken() != null) {
+            b.managementToken(m.getToken());
+        }
     }
 
     /**

@@ -58,10 +58,19 @@ final class LockstepDataSourceRegistrar implements ImportBeanDefinitionRegistrar
 
     /** Factory method of the registered beans; the manager is autowired, so the data source depends on it. */
     static LockstepDataSource create(LockstepTransactionManager tm, String name, DataSourceProperties settings) {
-        return LockstepDataSources.forUrl(tm, settings.getUrl(), settings.getUsername(), settings.getPassword())
+        LockstepDataSources.Builder builder = LockstepDataSources.forUrl(tm, settings.getUrl(), settings.getUsername(),
+                        settings.getPassword())
                 .name(name)
                 .maxSize(settings.getMaxSize())
-                .build();
+                .minSize(settings.getMinSize());
+        if (settings.getAcquisitionTimeout() != null) {
+            builder.acquisitionTimeout(settings.getAcquisitionTimeout());
+        }
+        if (settings.getLeakTimeout() != null) {
+            builder.leakTimeout(settings.getLeakTimeout());
+        }
+        settings.getProperties().forEach(builder::property);
+        return builder.build();
     }
 
     /** The data source of {@code spring.datasource.url/username/password}, resource name {@code spring.datasource.name} or "dataSource". */

@@ -1,17 +1,25 @@
 package io.lockstep.spring.boot;
 
+import io.lockstep.tm.LogType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.convert.DurationUnit;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code lockstep.*} settings of a Spring Boot application, mapped onto {@code Lockstep.builder()}. A setting
  * left out keeps the builder's default. Durations are {@code 30s}, {@code 2m}, ISO-8601 ({@code PT30S}) or whole
  * seconds ({@code 30}).
+ *
+ * <p>The structure mirrors Lockstep's own property keys ({@code lockstep.nodeId}, {@code lockstep.log.segmentSize},
+ * {@code lockstep.management.port}, ...), so with Spring's relaxed binding a plain Lockstep properties file works
+ * unchanged as Spring configuration.
  */
 @ConfigurationProperties(prefix = LockstepProperties.PREFIX)
 public class LockstepProperties {
@@ -45,8 +53,17 @@ public class LockstepProperties {
     /** Connections per resource that recovery uses at once (1 to 64). Default 4. */
     private Integer recoveryParallelism;
 
-    /** Port of the management endpoint (JSON views, Prometheus metrics); 0 = any free port. Default: off. */
-    private Integer managementPort;
+    /**
+     * Further node ids whose in-doubt branches this manager recovers, e.g. a retired node's (its own is always
+     * included).
+     */
+    private List<String> recoveryNodes = new ArrayList<>();
+
+    /** Where and how the transaction log is kept ({@code lockstep.log.*}). */
+    private final Log log = new Log();
+
+    /** The management endpoint ({@code lockstep.management.*}). */
+    private final Management management = new Management();
 
     /**
      * XA data sources by name; each becomes a DataSource bean of that name whose connections join the transaction.
@@ -103,12 +120,20 @@ public class LockstepProperties {
         this.recoveryParallelism = recoveryParallelism;
     }
 
-    public Integer getManagementPort() {
-        return managementPort;
+    public List<String> getRecoveryNodes() {
+        return recoveryNodes;
     }
 
-    public void setManagementPort(Integer managementPort) {
-        this.managementPort = managementPort;
+    public void setRecoveryNodes(List<String> recoveryNodes) {
+        this.recoveryNodes = recoveryNodes;
+    }
+
+    public Log getLog() {
+        return log;
+    }
+
+    public Management getManagement() {
+        return management;
     }
 
     public Map<String, DataSourceProperties> getDatasources() {
@@ -117,6 +142,125 @@ public class LockstepProperties {
 
     public void setDatasources(Map<String, DataSourceProperties> datasources) {
         this.datasources = datasources;
+    }
+
+    /** {@code lockstep.log.*}: where and how the transaction log is kept. */
+    public static class Log {
+        /** Where the log lives: file (segments in log-directory) or jdbc (a table in a database). Default file. */
+        private LogType type;
+
+        /** Size of each preallocated log segment, at least 64KB. Default 16MB. */
+        private DataSize segmentSize;
+
+        /**
+         * Operator override: start although a record in the middle of the log is corrupt, skipping it (what was
+         * skipped is logged). Default false: such a log refuses to start.
+         */
+        private Boolean ignoreCorruption;
+
+        /** JDBC URL of the log database when type=jdbc; its driver must be on the class path. */
+        private String jdbcUrl;
+
+        /** User of the log database. */
+        private String jdbcUser;
+
+        /** Password of the log database; never printed. */
+        private String jdbcPassword;
+
+        /** Table of the JDBC log, created if absent; several nodes may share it. Default lockstep_log. */
+        private String jdbcTable;
+
+        public LogType getType() {
+            return type;
+        }
+
+        public void setType(LogType type) {
+            this.type = type;
+        }
+
+        public DataSize getSegmentSize() {
+            return segmentSize;
+        }
+
+        public void setSegmentSize(DataSize segmentSize) {
+            this.segmentSize = segmentSize;
+        }
+
+        public Boolean getIgnoreCorruption() {
+            return ignoreCorruption;
+        }
+
+        public void setIgnoreCorruption(Boolean ignoreCorruption) {
+            this.ignoreCorruption = ignoreCorruption;
+        }
+
+        public String getJdbcUrl() {
+            return jdbcUrl;
+        }
+
+        public void setJdbcUrl(String jdbcUrl) {
+            this.jdbcUrl = jdbcUrl;
+        }
+
+        public String getJdbcUser() {
+            return jdbcUser;
+        }
+
+        public void setJdbcUser(String jdbcUser) {
+            this.jdbcUser = jdbcUser;
+        }
+
+        public String getJdbcPassword() {
+            return jdbcPassword;
+        }
+
+        public void setJdbcPassword(String jdbcPassword) {
+            this.jdbcPassword = jdbcPassword;
+        }
+
+        public String getJdbcTable() {
+            return jdbcTable;
+        }
+
+        public void setJdbcTable(String jdbcTable) {
+            this.jdbcTable = jdbcTable;
+        }
+    }
+
+    /** {@code lockstep.management.*}: the HTTP endpoint with JSON views and Prometheus metrics. */
+    public static class Management {
+        /** Port of the management endpoint; 0 = any free port. Default: off. */
+        private Integer port;
+
+        /** Address the endpoint binds to; beyond loopback a token is required. Default 127.0.0.1. */
+        private String host;
+
+        /** Bearer token every management request must carry; at least 16 characters; never printed. */
+        private String token;
+
+        public Integer getPort() {
+            return port;
+        }
+
+        public void setPort(Integer port) {
+            this.port = port;
+        }
+
+        public String getHost() {
+            return host;
+        }
+
+        public void setHost(String host) {
+            this.host = host;
+        }
+
+        public String getToken() {
+            return token;
+        }
+
+        public void setToken(String token) {
+            this.token = token;
+        }
     }
 
     /** One XA data source: {@code lockstep.datasources.<name>.*}. */
@@ -132,6 +276,20 @@ public class LockstepProperties {
 
         /** Most connections open at once. Default 20. */
         private int maxSize = 20;
+
+        /** Connections kept open when idle. Default 0. */
+        private int minSize;
+
+        /** How long getConnection() waits for a free connection. Default 30s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration acquisitionTimeout;
+
+        /** A connection held longer than this is reported at WARN with the borrowing stack. Default: off. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration leakTimeout;
+
+        /** Driver properties, e.g. sslmode=require or connectTimeout=5. */
+        private Map<String, String> properties = new LinkedHashMap<>();
 
         /** Whether this is the @Primary DataSource bean (for injection points that name no data source). */
         private boolean primary;
@@ -166,6 +324,38 @@ public class LockstepProperties {
 
         public void setMaxSize(int maxSize) {
             this.maxSize = maxSize;
+        }
+
+        public int getMinSize() {
+            return minSize;
+        }
+
+        public void setMinSize(int minSize) {
+            this.minSize = minSize;
+        }
+
+        public Duration getAcquisitionTimeout() {
+            return acquisitionTimeout;
+        }
+
+        public void setAcquisitionTimeout(Duration acquisitionTimeout) {
+            this.acquisitionTimeout = acquisitionTimeout;
+        }
+
+        public Duration getLeakTimeout() {
+            return leakTimeout;
+        }
+
+        public void setLeakTimeout(Duration leakTimeout) {
+            this.leakTimeout = leakTimeout;
+        }
+
+        public Map<String, String> getProperties() {
+            return properties;
+        }
+
+        public void setProperties(Map<String, String> properties) {
+            this.properties = properties;
         }
 
         public boolean isPrimary() {

@@ -2,9 +2,12 @@ package io.lockstep.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.lockstep.spring.hibernate.LockstepJtaPlatform;
 import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.LockstepConfig;
+import io.lockstep.tm.LogType;
 import io.lockstep.tm.LockstepTransactionManager;
 import io.lockstep.xa.jdbc.LockstepDataSource;
 import java.nio.file.Path;
@@ -47,7 +50,7 @@ class LockstepAutoConfigurationTest {
     void propertiesMapOntoTheBuilder() {
         runner().withPropertyValues("lockstep.default-timeout=7", "lockstep.recovery-interval=45s",
                         "lockstep.orphan-safety-interval=PT25S", "lockstep.recovery-parallelism=2",
-                        "lockstep.management-port=0")
+                        "lockstep.management.port=0")
                 .run(context -> {
                     LockstepTransactionManager tm = context.getBean(LockstepTransactionManager.class);
                     assertThat(tm.config().nodeId()).isEqualTo(NODE);
@@ -58,6 +61,55 @@ class LockstepAutoConfigurationTest {
                     assertThat(tm.config().recoveryParallelism()).isEqualTo(2);
                     assertThat(tm.managementAddress()).isNotNull();
                     assertThat(tm.managementAddress().getPort()).isPositive();
+                });
+    }
+
+    @Test
+    void logRecoveryNodesAndManagementPropertiesMapOntoTheBuilder() {
+        runner().withPropertyValues("lockstep.recovery-nodes=old-1,old-2", "lockstep.log.segment-size=1MB",
+                        "lockstep.log.ignore-corruption=true", "lockstep.management.port=0",
+                        "lockstep.management.host=127.0.0.1", "lockstep.management.token=0123456789abcdef")
+                .run(context -> {
+                    LockstepConfig config = context.getBean(LockstepTransactionManager.class).config();
+                    assertThat(config.recoveryNodes()).containsExactlyInAnyOrder(NODE, "old-1", "old-2");
+                    assertThat(config.logSegmentSize()).isEqualTo(1024 * 1024);
+                    assertThat(config.logIgnoreCorruption()).isTrue();
+                    assertThat(config.managementHost()).isEqualTo("127.0.0.1");
+                    assertThat(config.managementToken()).isEqualTo("0123456789abcdef");
+                    assertThat(context.getBean(LockstepTransactionManager.class).managementAddress()).isNotNull();
+                });
+    }
+
+    @Test
+    void lockstepKeysAsWrittenForTheBuilderBindToo() {
+        // a plain Lockstep properties file (camelCase keys, bytes, seconds) works unchanged as Spring configuration
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(LockstepAutoConfiguration.class))
+                .withPropertyValues("lockstep.nodeId=" + NODE + "-plain", "lockstep.logDirectory=" + log,
+                        "lockstep.defaultTimeout=12",
+                        "lockstep.log.segmentSize=131072", "lockstep.recoveryNodes=old-3",
+                        "lockstep.management.port=0")
+                .run(context -> {
+                    LockstepConfig config = context.getBean(LockstepTransactionManager.class).config();
+                    assertThat(config.nodeId()).isEqualTo(NODE + "-plain");
+                    assertThat(config.logDirectory()).isEqualTo(log);
+                    assertThat(config.defaultTimeout()).isEqualTo(Duration.ofSeconds(12));
+                    assertThat(config.logSegmentSize()).isEqualTo(131072);
+                    assertThat(config.recoveryNodes()).contains("old-3");
+                    assertThat(context.getBean(LockstepTransactionManager.class).managementAddress()).isNotNull();
+                });
+    }
+
+    @Test
+    void jdbcLogIsConfiguredByProperties() {
+        runner().withPropertyValues("lockstep.log.type=jdbc", "lockstep.log.jdbc-url=" + TestServers.PG_URL,
+                        "lockstep.log.jdbc-user=" + TestServers.PG_USER,
+                        "lockstep.log.jdbc-password=" + TestServers.PG_PASSWORD,
+                        "lockstep.log.jdbc-table=spring_lockstep_log")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    LockstepConfig config = context.getBean(LockstepTransactionManager.class).config();
+                    assertThat(config.logType()).isEqualTo(LogType.JDBC);
+                    assertThat(config.logJdbcTable()).isEqualTo("spring_lockstep_log");
                 });
     }
 
@@ -178,6 +230,27 @@ class LockstepAutoConfigurationTest {
                     LockstepDataSource ds = context.getBean("orders", LockstepDataSource.class);
                     assertThat(ds.name()).isEqualTo("orders");
                     assertThat(ds.stats().max()).isEqualTo(3);
+                });
+    }
+
+    @Test
+    void dataSourcePoolAndDriverPropertiesReachTheAdapter() {
+        runner().withPropertyValues("lockstep.datasources.orders.url=" + TestServers.PG_URL,
+                        "lockstep.datasources.orders.username=" + TestServers.PG_USER,
+                        "lockstep.datasources.orders.password=" + TestServers.PG_PASSWORD,
+                        "lockstep.datasources.orders.min-size=1",
+                        "lockstep.datasources.orders.acquisition-timeout=5",
+                        "lockstep.datasources.orders.properties.ApplicationName=spring-starter-props")
+                .run(context -> {
+                    LockstepDataSource ds = context.getBean("orders", LockstepDataSource.class);
+                    // before anything borrowed: only min-size opens a connection
+                    await("the pool opens min-size connections").atMost(Duration.ofSeconds(10))
+                            .until(() -> ds.stats().idle() >= 1);
+                    try (var c = ds.getConnection();
+                            var rs = c.createStatement().executeQuery("SELECT current_setting('application_name')")) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(rs.getString(1)).isEqualTo("spring-starter-props");
+                    }
                 });
     }
 
