@@ -7,7 +7,10 @@ import io.lockstep.tm.LockstepTransactionManager;
 import io.lockstep.xa.jdbc.LockstepDataSource;
 import io.lockstep.xa.jdbc.LockstepDataSources;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -43,12 +46,23 @@ import org.springframework.transaction.jta.JtaTransactionManager;
 @ConditionalOnProperty(prefix = LockstepProperties.PREFIX, name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(LockstepProperties.class)
 public class LockstepAutoConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(LockstepAutoConfiguration.class);
 
     /** The transaction manager; closed (reaper, recovery, log lock) when the context closes. */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public LockstepTransactionManager lockstepTransactionManager(LockstepProperties properties) {
         return builder(properties).build();
+    }
+
+    /**
+     * One more recovery pass once every singleton exists. The pass {@code build()} runs comes before any data source
+     * has registered its recovery source, so without this, branches a previous run left in doubt would hold their
+     * database locks until the first background pass ({@code lockstep.recovery-interval} later).
+     */
+    @Bean
+    public SmartInitializingSingleton lockstepStartupRecovery(LockstepTransactionManager tm) {
+        return () -> LOG.info("Lockstep recovery pass after startup: {}", tm.recoverNow());
     }
 
     /** Spring's JTA transaction manager over Lockstep's UserTransaction, TransactionManager and registry. */

@@ -255,6 +255,20 @@ class LockstepAutoConfigurationTest {
     }
 
     @Test
+    void recoveryRunsAgainOnceTheDataSourcesAreRegistered() {
+        runner().withPropertyValues("lockstep.recovery-interval=1h", "spring.datasource.url=" + TestServers.PG_URL,
+                        "spring.datasource.username=" + TestServers.PG_USER,
+                        "spring.datasource.password=" + TestServers.PG_PASSWORD)
+                .run(context -> {
+                    LockstepTransactionManager tm = context.getBean(LockstepTransactionManager.class);
+                    // one pass in build() (no source registered yet), one after the data source bean exists
+                    assertThat(tm.admin().counters().recoveryPasses()).isEqualTo(2);
+                    assertThat(tm.admin().recoverySources()).containsExactly("dataSource");
+                    assertThat(tm.admin().lastRecoveryReport().failedSources()).isEmpty();
+                });
+    }
+
+    @Test
     void applicationDataSourceMakesSpringDataSourceBackOff() {
         PGSimpleDataSource own = new PGSimpleDataSource();
         own.setURL(TestServers.PG_URL);
