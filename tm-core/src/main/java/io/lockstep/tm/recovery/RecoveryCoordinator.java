@@ -21,7 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -92,12 +91,6 @@ public final class RecoveryCoordinator implements AutoCloseable {
 
     /** A branch recovery knows about but has not resolved. */
     public record InDoubt(String source, String xid, String gtrid, boolean hasCommitRecord, String reason) {
-    }
-
-    public RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
-            Duration orphanSafetyInterval, RecordIndex index, Supplier<Set<String>> aliveInJvm,
-            TransactionCounters counters) {
-        this(ownNode, ownEpoch, recoveryNodes, orphanSafetyInterval, 1, index, aliveInJvm, counters);
     }
 
     /**
