@@ -42,13 +42,17 @@ public final class LockstepBuilder {
     public static final String LOG_JDBC_USER = "lockstep.log.jdbcUser";
     public static final String LOG_JDBC_PASSWORD = "lockstep.log.jdbcPassword";
     public static final String LOG_JDBC_TABLE = "lockstep.log.jdbcTable";
+    public static final String CLUSTER_LEASE_TIMEOUT = "lockstep.cluster.leaseTimeout";
+    public static final String CLUSTER_TAKEOVER = "lockstep.cluster.takeover";
+    public static final String CLUSTER_MAX_CLOCK_SKEW = "lockstep.cluster.maxClockSkew";
     public static final String MANAGEMENT_PORT = "lockstep.management.port";
     public static final String MANAGEMENT_HOST = "lockstep.management.host";
     public static final String MANAGEMENT_TOKEN = "lockstep.management.token";
 
     private static final List<String> KEYS = List.of(NODE_ID, LOG_DIRECTORY, DEFAULT_TIMEOUT, RECOVERY_INTERVAL,
             ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, RECOVERY_PARALLELISM, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION,
-            LOG_TYPE, LOG_JDBC_URL, LOG_JDBC_USER, LOG_JDBC_PASSWORD, LOG_JDBC_TABLE, MANAGEMENT_PORT,
+            LOG_TYPE, LOG_JDBC_URL, LOG_JDBC_USER, LOG_JDBC_PASSWORD, LOG_JDBC_TABLE, CLUSTER_LEASE_TIMEOUT,
+            CLUSTER_TAKEOVER, CLUSTER_MAX_CLOCK_SKEW, MANAGEMENT_PORT,
             MANAGEMENT_HOST, MANAGEMENT_TOKEN);
 
     /**
@@ -77,6 +81,9 @@ public final class LockstepBuilder {
     private String logJdbcUser;
     private String logJdbcPassword;
     private String logJdbcTable = "lockstep_log";
+    private Duration clusterLeaseTimeout = LockstepConfig.DEFAULT_LEASE_TIMEOUT;
+    private boolean clusterTakeover = true;
+    private Duration clusterMaxClockSkew = LockstepConfig.DEFAULT_MAX_CLOCK_SKEW;
     private TransactionLog transactionLog;
     private TransactionListener listener = TransactionListener.NONE;
     private int managementPort = -1;
@@ -127,7 +134,6 @@ public final class LockstepBuilder {
         return this;
     }
 
-    /** Further node ids whose branches this manager recovers (e.g. a retired node's). Its own is always included. */
     /**
      * Connections per resource that recovery uses at once to commit or roll back in-doubt branches (default 4;
      * sources are also scanned in parallel). 1 recovers one branch at a time.
@@ -140,6 +146,7 @@ public final class LockstepBuilder {
         return this;
     }
 
+    /** Further node ids whose branches this manager recovers (e.g. a retired node's). Its own is always included. */
     public LockstepBuilder recoveryNodes(String... nodeIds) {
         if (nodeIds == null) {
             throw new IllegalArgumentException(RECOVERY_NODES + " \"null\": must be node ids; pass none to recover"
@@ -212,6 +219,36 @@ public final class LockstepBuilder {
             throw new IllegalArgumentException(LOG_JDBC_TABLE + " \"" + table + "\": must be an SQL identifier"
                     + " ([A-Za-z_][A-Za-z0-9_]*, at most 51 characters), optionally schema-qualified (schema.table)");
         }
+        return this;
+    }
+
+    /**
+     * JDBC log only: how long this node's lease in the log database lasts without renewal (renewed every third of
+     * it). A peer takes the node over once it has expired; a restart of a crashed node waits at most this long for
+     * its old lease. Default 15 s, at least 300 ms.
+     */
+    public LockstepBuilder clusterLeaseTimeout(Duration timeout) {
+        Duration d = positive(CLUSTER_LEASE_TIMEOUT, timeout);
+        if (d.toMillis() < 300) {
+            throw new IllegalArgumentException(CLUSTER_LEASE_TIMEOUT + " \"" + d + "\": must be at least 300 ms (it"
+                    + " is renewed every third of it)");
+        }
+        this.clusterLeaseTimeout = d;
+        return this;
+    }
+
+    /** JDBC log only: whether this node takes over peers whose lease expired or that stopped. Default true. */
+    public LockstepBuilder clusterTakeover(boolean takeover) {
+        this.clusterTakeover = takeover;
+        return this;
+    }
+
+    /**
+     * JDBC log only: the largest accepted difference between this host's clock and the log database's, checked at
+     * start (a larger one refuses to start). Default 10 s.
+     */
+    public LockstepBuilder clusterMaxClockSkew(Duration skew) {
+        this.clusterMaxClockSkew = positive(CLUSTER_MAX_CLOCK_SKEW, skew);
         return this;
     }
 
@@ -306,6 +343,9 @@ public final class LockstepBuilder {
             case LOG_JDBC_USER: logJdbcUser(value); break;
             case LOG_JDBC_PASSWORD: logJdbcPassword(value); break;
             case LOG_JDBC_TABLE: logJdbcTable(value); break;
+            case CLUSTER_LEASE_TIMEOUT: clusterLeaseTimeout(duration(key, value)); break;
+            case CLUSTER_TAKEOVER: clusterTakeover(bool(key, value)); break;
+            case CLUSTER_MAX_CLOCK_SKEW: clusterMaxClockSkew(duration(key, value)); break;
             case MANAGEMENT_PORT: managementPort((int) number(key, value)); break;
             case MANAGEMENT_HOST: managementHost(value); break;
             case MANAGEMENT_TOKEN: managementToken(value); break;
@@ -329,7 +369,7 @@ public final class LockstepBuilder {
         LockstepConfig config = new LockstepConfig(id, logDirectory.toAbsolutePath(), defaultTimeout,
                 recoveryInterval, orphanSafetyInterval, nodes, logSegmentSize, logIgnoreCorruption, managementPort,
                 managementHost, managementToken, recoveryParallelism, logType, logJdbcUrl, logJdbcUser,
-                logJdbcPassword, logJdbcTable);
+                logJdbcPassword, logJdbcTable, clusterLeaseTimeout, clusterTakeover, clusterMaxClockSkew);
         checkLogChoice();
         if (managementPort >= 0 && managementToken == null && !isLoopback(managementHost)) {
             throw new IllegalArgumentException(MANAGEMENT_HOST + " \"" + managementHost

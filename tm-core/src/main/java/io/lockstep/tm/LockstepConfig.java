@@ -28,6 +28,11 @@ import java.util.Set;
  * @param logJdbcUser          user of the log database, or null
  * @param logJdbcPassword      password of the log database, or null; never printed
  * @param logJdbcTable         table of the JDBC log (default {@code lockstep_log})
+ * @param clusterLeaseTimeout  JDBC log only: how long this node's lease lasts without renewal; a peer takes the node
+ *                             over once it has expired (docs/cluster.md)
+ * @param clusterTakeover      JDBC log only: whether this node takes over peers whose lease expired
+ * @param clusterMaxClockSkew  JDBC log only: the largest accepted difference between this host's clock and the log
+ *                             database's, checked at start
  */
 public record LockstepConfig(
         String nodeId,
@@ -46,10 +51,29 @@ public record LockstepConfig(
         String logJdbcUrl,
         String logJdbcUser,
         String logJdbcPassword,
-        String logJdbcTable) {
+        String logJdbcTable,
+        Duration clusterLeaseTimeout,
+        boolean clusterTakeover,
+        Duration clusterMaxClockSkew) {
+
+    /** Default of {@code lockstep.cluster.leaseTimeout}. */
+    public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(15);
+    /** Default of {@code lockstep.cluster.maxClockSkew}. */
+    public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofSeconds(10);
 
     public LockstepConfig {
         recoveryNodes = Set.copyOf(recoveryNodes);
+    }
+
+    /** The configuration before node leases existed: default lease settings. */
+    public LockstepConfig(String nodeId, Path logDirectory, Duration defaultTimeout, Duration recoveryInterval,
+            Duration orphanSafetyInterval, Set<String> recoveryNodes, long logSegmentSize, boolean logIgnoreCorruption,
+            int managementPort, String managementHost, String managementToken, int recoveryParallelism,
+            LogType logType, String logJdbcUrl, String logJdbcUser, String logJdbcPassword, String logJdbcTable) {
+        this(nodeId, logDirectory, defaultTimeout, recoveryInterval, orphanSafetyInterval, recoveryNodes,
+                logSegmentSize, logIgnoreCorruption, managementPort, managementHost, managementToken,
+                recoveryParallelism, logType, logJdbcUrl, logJdbcUser, logJdbcPassword, logJdbcTable,
+                DEFAULT_LEASE_TIMEOUT, true, DEFAULT_MAX_CLOCK_SKEW);
     }
 
     /** The configuration before the JDBC log existed: the file log. */
@@ -80,6 +104,8 @@ public record LockstepConfig(
                 + (managementToken == null ? "none" : "****") + ", logType=" + logType
                 + (logType == LogType.JDBC ? ", logJdbcUrl=" + UrlDataSource.redact(logJdbcUrl) + ", logJdbcUser="
                         + logJdbcUser + ", logJdbcPassword=" + (logJdbcPassword == null ? "none" : "****")
-                        + ", logJdbcTable=" + logJdbcTable : "") + "]";
+                        + ", logJdbcTable=" + logJdbcTable + ", clusterLeaseTimeout=" + clusterLeaseTimeout
+                        + ", clusterTakeover=" + clusterTakeover + ", clusterMaxClockSkew=" + clusterMaxClockSkew
+                        : "") + "]";
     }
 }

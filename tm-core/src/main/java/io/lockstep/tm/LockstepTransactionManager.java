@@ -3,6 +3,8 @@ package io.lockstep.tm;
 import io.lockstep.tm.admin.LockstepAdmin;
 import io.lockstep.tm.admin.ManagementEndpoint;
 import io.lockstep.tm.admin.TransactionView;
+import io.lockstep.tm.cluster.ClusterMonitor;
+import io.lockstep.tm.cluster.NodeLease;
 import io.lockstep.tm.log.LogRecord;
 import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.log.TransactionLogException;
@@ -56,30 +58,62 @@ public final class LockstepTransactionManager
     private final Engine engine;
     private final RecoveryCoordinator recovery;
     private final LockstepAdmin admin;
+    /** This node's lease in the log database (JDBC log only), else null. */
+    private final NodeLease lease;
+    /** Lease renewal and peer takeover (JDBC log only), else null. */
+    private final ClusterMonitor cluster;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile ManagementEndpoint endpoint;
 
     private LockstepTransactionManager(LockstepConfig config, RecordIndex log, Engine engine,
-            RecoveryCoordinator recovery) {
+            RecoveryCoordinator recovery, NodeLease lease, ClusterMonitor cluster) {
         this.config = config;
         this.log = log;
         this.engine = engine;
         this.recovery = recovery;
-        this.admin = new LockstepAdmin(this::liveViews, log, recovery, engine.counters());
+        this.lease = lease;
+        this.cluster = cluster;
+        this.admin = new LockstepAdmin(this::liveViews, log, recovery, engine.counters(), cluster);
     }
 
     static LockstepTransactionManager start(LockstepConfig config, TransactionLog given, TransactionListener listener) {
-        TransactionLog opened = given != null ? given
-                : config.logType() == LogType.JDBC ? openJdbcLog(config) : openFileLog(config);
+        UrlDataSource logDb = null;
+        NodeLease lease = null;
+        TransactionLog opened;
+        if (given != null) {
+            opened = given;
+        } else if (config.logType() == LogType.JDBC) {
+            logDb = new UrlDataSource(config.logJdbcUrl(), config.logJdbcUser(), config.logJdbcPassword());
+            lease = acquireLease(config, logDb);
+            try {
+                opened = openJdbcLog(config, logDb, lease);
+            } catch (RuntimeException e) {
+                lease.close();
+                throw e;
+            }
+        } else {
+            opened = openFileLog(config);
+        }
+        ClusterMonitor cluster = null;
         try {
             List<LogRecord> replayed = opened.replay();
             long epoch = Math.max(System.currentTimeMillis(), maxEpoch(config.nodeId(), replayed) + 1);
+            if (lease != null) {
+                // newer than every Xid of the node's earlier instances, which a peer's takeover may still touch
+                epoch = Math.max(epoch, lease.previousGtridEpoch() + 1);
+                lease.publishGtridEpoch(epoch);
+            }
             RecordIndex index = new RecordIndex(opened, replayed);
             int timeout = (int) Math.min(Integer.MAX_VALUE, config.defaultTimeout().toSeconds());
             Engine engine = new Engine(config.nodeId(), epoch, timeout, index, listener);
             RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
                     config.orphanSafetyInterval(), config.recoveryParallelism(), index, engine::aliveGtrids, engine.counters());
-            LockstepTransactionManager tm = new LockstepTransactionManager(config, index, engine, recovery);
+            if (lease != null) {
+                cluster = new ClusterMonitor(lease, logDb, config.logJdbcTable(), recovery, engine.counters(),
+                        config.clusterTakeover(), config.recoveryInterval());
+            }
+            LockstepTransactionManager tm = new LockstepTransactionManager(config, index, engine, recovery, lease,
+                    cluster);
             engine.start();
             if (config.managementPort() >= 0) {
                 try {
@@ -93,11 +127,20 @@ public final class LockstepTransactionManager
             }
             RecoveryReport first = recovery.recoverNow();
             recovery.startBackground(config.recoveryInterval());
+            if (cluster != null) {
+                cluster.start();
+            }
             LOG.info("Lockstep started: node {}, log {}, {} COMMIT record(s) in doubt, first recovery pass: {}",
                     config.nodeId(), opened, index.liveCommits().size(), first);
             return tm;
         } catch (TransactionLogException | RuntimeException e) {
+            if (cluster != null) {
+                cluster.close();
+            }
             opened.close();
+            if (lease != null) {
+                lease.close();
+            }
             if (e instanceof RuntimeException) {
                 throw (RuntimeException) e;
             }
@@ -115,10 +158,20 @@ public final class LockstepTransactionManager
         }
     }
 
-    private static TransactionLog openJdbcLog(LockstepConfig config) {
+    private static NodeLease acquireLease(LockstepConfig config, UrlDataSource logDb) {
         try {
-            return JdbcTransactionLog.open(new UrlDataSource(config.logJdbcUrl(), config.logJdbcUser(),
-                    config.logJdbcPassword()), config.nodeId(), config.logJdbcTable());
+            return NodeLease.acquire(logDb, config.logJdbcTable(), config.nodeId(), config.clusterLeaseTimeout(),
+                    config.clusterMaxClockSkew());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("cannot start Lockstep node " + config.nodeId() + ": " + e.getMessage()
+                    + " (" + LockstepBuilder.LOG_TYPE + "=jdbc, " + LockstepBuilder.LOG_JDBC_URL + "="
+                    + UrlDataSource.redact(config.logJdbcUrl()) + ")", e);
+        }
+    }
+
+    private static TransactionLog openJdbcLog(LockstepConfig config, UrlDataSource logDb, NodeLease lease) {
+        try {
+            return JdbcTransactionLog.open(logDb, config.nodeId(), config.logJdbcTable(), lease.logFence());
         } catch (TransactionLogException e) {
             throw new IllegalStateException("cannot start Lockstep node " + config.nodeId() + ": " + e.getMessage()
                     + " (" + LockstepBuilder.LOG_TYPE + "=jdbc, " + LockstepBuilder.LOG_JDBC_URL + ")", e);
@@ -342,9 +395,15 @@ public final class LockstepTransactionManager
         if (e != null) {
             e.close();
         }
+        if (cluster != null) {
+            cluster.close();
+        }
         recovery.close();
         engine.stop();
         log.close();
+        if (lease != null) {
+            lease.close(); // STOPPED: a peer checks at once for anything this node left prepared
+        }
         LOG.info("Lockstep {} closed", config.nodeId());
     }
 

@@ -31,6 +31,9 @@ public final class TransactionCounters {
     private final LongAdder recoveredRolledBack = new LongAdder();
     private final LongAdder recoveryFailedSources = new LongAdder();
     private final LongAdder recoveryNanos = new LongAdder();
+    private final LongAdder takeoverClaims = new LongAdder();
+    private final LongAdder takeoversCompleted = new LongAdder();
+    private final LongAdder takeoversAbandoned = new LongAdder();
 
     public void onBegin() {
         begun.increment();
@@ -71,6 +74,21 @@ public final class TransactionCounters {
         recoveryFailedSources.add(failedSources);
     }
 
+    /** This node claimed a peer whose lease had expired (or that had stopped). */
+    public void onTakeoverClaim() {
+        takeoverClaims.increment();
+    }
+
+    /** A takeover by this node finished: everything the peer left is resolved. */
+    public void onTakeoverCompleted() {
+        takeoversCompleted.increment();
+    }
+
+    /** A takeover by this node stopped before finishing (the peer came back, or this node was fenced or closed). */
+    public void onTakeoverAbandoned() {
+        takeoversAbandoned.increment();
+    }
+
     public long begun() { return begun.sum(); }
     public long committed(Protocol p) {
         return p == Protocol.NONE ? committedNone.sum() : p == Protocol.ONE_PHASE ? committedOnePhase.sum()
@@ -86,4 +104,7 @@ public final class TransactionCounters {
     public long recoveredRolledBack() { return recoveredRolledBack.sum(); }
     public long recoveryFailedSources() { return recoveryFailedSources.sum(); }
     public double recoverySeconds() { return recoveryNanos.sum() / 1e9; }
+    public long takeoverClaims() { return takeoverClaims.sum(); }
+    public long takeoversCompleted() { return takeoversCompleted.sum(); }
+    public long takeoversAbandoned() { return takeoversAbandoned.sum(); }
 }

@@ -1,6 +1,9 @@
 package io.lockstep.tm.admin;
 
 import io.lockstep.tm.TransactionCounters;
+import io.lockstep.tm.cluster.ClusterMonitor;
+import io.lockstep.tm.cluster.NodeEvent;
+import io.lockstep.tm.cluster.NodeView;
 import io.lockstep.tm.log.AdminAction;
 import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.HeuristicRecord;
@@ -8,6 +11,7 @@ import io.lockstep.tm.log.TransactionLogException;
 import io.lockstep.tm.recovery.RecordIndex;
 import io.lockstep.tm.recovery.RecoveryCoordinator;
 import io.lockstep.tm.recovery.RecoveryReport;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,13 +31,61 @@ public final class LockstepAdmin {
     private final RecordIndex index;
     private final RecoveryCoordinator recovery;
     private final TransactionCounters counters;
+    /** Null unless the log is in a shared database (node leases). */
+    private final ClusterMonitor cluster;
 
     public LockstepAdmin(Supplier<List<TransactionView>> live, RecordIndex index, RecoveryCoordinator recovery,
             TransactionCounters counters) {
+        this(live, index, recovery, counters, null);
+    }
+
+    /** @param cluster the node lease monitor, or null when the log is not in a shared database */
+    public LockstepAdmin(Supplier<List<TransactionView>> live, RecordIndex index, RecoveryCoordinator recovery,
+            TransactionCounters counters, ClusterMonitor cluster) {
         this.live = live;
         this.index = index;
         this.recovery = recovery;
         this.counters = counters;
+        this.cluster = cluster;
+    }
+
+    /**
+     * The lease of every node sharing this node's JDBC log, read from the log database now: state, fence, who
+     * claimed it. Empty with the file log.
+     *
+     * @throws IllegalStateException the log database cannot be read
+     */
+    public List<NodeView> nodes() {
+        if (cluster == null) {
+            return List.of();
+        }
+        try {
+            return cluster.nodes();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the node leases from the log database: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The node history (starts, stops, claims, takeover outcomes), oldest first. Empty with the file log.
+     *
+     * @throws IllegalStateException the log database cannot be read
+     */
+    public List<NodeEvent> nodeEvents() {
+        if (cluster == null) {
+            return List.of();
+        }
+        try {
+            return cluster.events();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the node history from the log database: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Node ids this node is taking over right now. */
+    public List<String> activeTakeovers() {
+        return cluster == null ? List.of() : cluster.activeTakeovers();
     }
 
     /** Totals since start: begun, committed by protocol, rolled back, timed out, heuristic, recovery. */

@@ -3,6 +3,8 @@ package io.lockstep.tm.admin;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.lockstep.tm.TransactionCounters;
+import io.lockstep.tm.cluster.NodeEvent;
+import io.lockstep.tm.cluster.NodeView;
 import io.lockstep.tm.TransactionCounters.Protocol;
 import io.lockstep.tm.log.LogStatistics;
 import io.lockstep.tm.recovery.RecoveryReport;
@@ -95,10 +97,11 @@ public final class ManagementEndpoint implements AutoCloseable {
                 case "/lockstep/in-doubt": send(exchange, 200, "application/json", inDoubt()); break;
                 case "/lockstep/heuristics": send(exchange, 200, "application/json", heuristics()); break;
                 case "/lockstep/recovery": send(exchange, 200, "application/json", recovery()); break;
+                case "/lockstep/nodes": send(exchange, 200, "application/json", nodes()); break;
                 case "/metrics": send(exchange, 200, "text/plain; version=0.0.4", metrics()); break;
                 default:
                     send(exchange, 404, "text/plain", "404 Not Found: try /lockstep/live, /lockstep/in-doubt,"
-                            + " /lockstep/heuristics, /lockstep/recovery, /metrics\n");
+                            + " /lockstep/heuristics, /lockstep/recovery, /lockstep/nodes, /metrics\n");
             }
         } catch (RuntimeException e) {
             LOG.warn("management request {} failed", exchange.getRequestURI(), e);
@@ -168,6 +171,25 @@ public final class ManagementEndpoint implements AutoCloseable {
         return j.endObject().toString();
     }
 
+    /** Node leases and the node history (empty arrays with the file log). */
+    String nodes() {
+        Json j = new Json().beginObject().beginArray("nodes");
+        for (NodeView v : admin.nodes()) {
+            j.beginObject().field("nodeId", v.nodeId()).field("fence", v.fence()).field("state", v.state().name())
+                    .field("instance", v.instance()).field("leaseUntil", v.leaseUntil().toString())
+                    .field("renewedAt", v.renewedAt().toString())
+                    .field("claimedBy", v.claimedBy() == null ? "" : v.claimedBy()).field("expired", v.expired())
+                    .endObject();
+        }
+        j.endArray().beginArray("events");
+        for (NodeEvent e : admin.nodeEvents()) {
+            j.beginObject().field("nodeId", e.nodeId()).field("fence", e.fence()).field("event", e.event())
+                    .field("byNode", e.byNode()).field("at", e.at().toString()).field("detail", e.detail())
+                    .endObject();
+        }
+        return j.endArray().field("activeTakeovers", admin.activeTakeovers()).endObject().toString();
+    }
+
     private static void items(Json j, String name, List<RecoveryReport.Item> items) {
         j.beginArray(name);
         for (RecoveryReport.Item i : items) {
@@ -195,6 +217,11 @@ public final class ManagementEndpoint implements AutoCloseable {
         counter(sb, "lockstep_recovery_rolled_back_total", "Orphan branches rolled back by recovery",
                 c.recoveredRolledBack());
         counter(sb, "lockstep_recovery_failed_sources_total", "Source scans that failed", c.recoveryFailedSources());
+        counter(sb, "lockstep_takeover_claims_total", "Peers claimed by this node for takeover", c.takeoverClaims());
+        counter(sb, "lockstep_takeovers_completed_total", "Takeovers of peers finished by this node",
+                c.takeoversCompleted());
+        counter(sb, "lockstep_takeovers_abandoned_total", "Takeovers stopped before finishing (peer back, fenced,"
+                + " closed)", c.takeoversAbandoned());
         sb.append("# HELP lockstep_recovery_seconds_total Time spent in recovery passes\n")
                 .append("# TYPE lockstep_recovery_seconds_total counter\n")
                 .append("lockstep_recovery_seconds_total ").append(c.recoverySeconds()).append('\n');

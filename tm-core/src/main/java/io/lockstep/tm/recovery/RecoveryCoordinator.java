@@ -77,8 +77,10 @@ public final class RecoveryCoordinator implements AutoCloseable {
     private final RecordIndex index;
     private final Supplier<Set<String>> aliveInJvm;
     private final TransactionCounters counters;
-    private final List<XAResourceSource> sources = new CopyOnWriteArrayList<>();
-    private final List<CommitMarkSource> markSources = new CopyOnWriteArrayList<>();
+    /** Xids of a newer gtrid epoch than this are left alone (a takeover's; Long.MAX_VALUE otherwise). */
+    private final long epochCeiling;
+    private final List<XAResourceSource> sources;
+    private final List<CommitMarkSource> markSources;
     private final ReentrantLock passLock = new ReentrantLock();
     private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
@@ -100,6 +102,14 @@ public final class RecoveryCoordinator implements AutoCloseable {
     public RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
             Duration orphanSafetyInterval, int parallelism, RecordIndex index, Supplier<Set<String>> aliveInJvm,
             TransactionCounters counters) {
+        this(ownNode, ownEpoch, recoveryNodes, orphanSafetyInterval, parallelism, index, aliveInJvm, counters,
+                Long.MAX_VALUE, new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+    }
+
+    private RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
+            Duration orphanSafetyInterval, int parallelism, RecordIndex index, Supplier<Set<String>> aliveInJvm,
+            TransactionCounters counters, long epochCeiling, List<XAResourceSource> sources,
+            List<CommitMarkSource> markSources) {
         if (parallelism < 1) {
             throw new IllegalArgumentException("recovery parallelism must be >= 1, was " + parallelism);
         }
@@ -111,11 +121,26 @@ public final class RecoveryCoordinator implements AutoCloseable {
         this.index = index;
         this.aliveInJvm = aliveInJvm;
         this.counters = counters;
+        this.epochCeiling = epochCeiling;
+        this.sources = sources;
+        this.markSources = markSources;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lockstep-recovery-" + ownNode);
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * A coordinator for a peer's takeover of {@code deadNode}: the same sources and commit-mark sources as this
+     * one (registered now or later), the dead node's records in {@code records}, and only that node's Xids of gtrid
+     * epoch {@code epochCeiling} or older. Every such Xid without a COMMIT record is rolled back in the first pass:
+     * the dead node is fenced, so none of them can still get a record (see docs/cluster.md). Close it when done.
+     */
+    public RecoveryCoordinator forTakeover(String deadNode, long epochCeiling, RecordIndex records) {
+        // ownEpoch 0: no gtrid has epoch 0, so every Xid of deadNode counts as an earlier incarnation's
+        return new RecoveryCoordinator(deadNode, 0, Set.of(deadNode), orphanSafetyInterval, parallelism, records,
+                Set::of, counters, epochCeiling, sources, markSources);
     }
 
     /** Registers a source; its name must be unique. */
@@ -387,7 +412,8 @@ public final class RecoveryCoordinator implements AutoCloseable {
                 List<LockstepXid> ours = new ArrayList<>();
                 for (Xid raw : scan(xar)) {
                     LockstepXid xid = LockstepXid.from(raw);
-                    if (xid == null || !recoveryNodes.contains(xid.nodeId()) || alive.contains(xid.gtrid())) {
+                    if (xid == null || !recoveryNodes.contains(xid.nodeId()) || alive.contains(xid.gtrid())
+                            || (epochCeiling != Long.MAX_VALUE && Gtrid.epochOf(xid.gtrid()) > epochCeiling)) {
                         continue;
                     }
                     seenGtrids.add(xid.gtrid());

@@ -53,6 +53,12 @@ public final class LockstepMetrics implements MeterBinder {
                 TransactionCounters::recoveredRolledBack);
         counter(registry, node, "lockstep.recovery.failed.sources", "source scans that failed", c,
                 TransactionCounters::recoveryFailedSources);
+        counter(registry, node, "lockstep.takeover.claims", "peers claimed by this node for takeover", c,
+                TransactionCounters::takeoverClaims);
+        counter(registry, node, "lockstep.takeover.completed", "takeovers of peers finished by this node", c,
+                TransactionCounters::takeoversCompleted);
+        counter(registry, node, "lockstep.takeover.abandoned", "takeovers stopped before finishing", c,
+                TransactionCounters::takeoversAbandoned);
         FunctionCounter.builder("lockstep.recovery.time", c, TransactionCounters::recoverySeconds)
                 .description("time spent in recovery passes").baseUnit("seconds").tag("node", node)
                 .register(registry);

@@ -34,6 +34,9 @@ import javax.sql.DataSource;
  * batches instead of one round trip per record); a record that would be inserted for a gtrid already deleted
  * earlier in the same batch starts a new INSERT/DELETE round, so the outcome is the same as running them in order.
  *
+ * <p>With node leases, every batch first checks its writer's {@link Fence} under a shared lock on the lease row,
+ * so a takeover of the node either sees the batch's rows or makes it fail.
+ *
  * <p>The connection is kept between batches (autocommit off, READ COMMITTED) and dropped after any failure; the
  * next batch opens a new one, which is how the log recovers when the database is back.
  */
@@ -44,17 +47,21 @@ final class BatchWriter implements AutoCloseable {
     private final DataSource dataSource;
     private final String nodeId;
     private final LogTable table;
+    /** Checked in every batch's transaction, or null when the writer is not fenced (no node leases). */
+    private final Fence fence;
 
     private Connection connection;
     private PreparedStatement insert;
     private PreparedStatement cancel;
+    private PreparedStatement fenceCheck;
     private boolean reused;
     private boolean committing;
 
-    BatchWriter(DataSource dataSource, String nodeId, LogTable table) {
+    BatchWriter(DataSource dataSource, String nodeId, LogTable table, Fence fence) {
         this.dataSource = dataSource;
         this.nodeId = nodeId;
         this.table = table;
+        this.fence = fence;
     }
 
     /** Opens the connection, creates the table if needed and returns the largest LSN of this node's rows. */
@@ -92,6 +99,9 @@ final class BatchWriter implements AutoCloseable {
         reused = connection != null;
         try {
             Connection c = connection();
+            if (fence != null) {
+                fence.check(fenceCheck); // shared lock on the lease row until this batch commits
+            }
             if (!failed.isEmpty()) {
                 try (PreparedStatement s = c.prepareStatement(table.deleteRange)) {
                     for (long[] range : failed) {
@@ -216,6 +226,7 @@ final class BatchWriter implements AutoCloseable {
                 c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
                 insert = c.prepareStatement(table.insert);
                 cancel = c.prepareStatement(table.cancel);
+                fenceCheck = fence == null ? null : fence.prepare(c);
             } catch (SQLException | RuntimeException e) {
                 closeQuietly(c);
                 throw e;
@@ -231,6 +242,7 @@ final class BatchWriter implements AutoCloseable {
         connection = null;
         insert = null;
         cancel = null;
+        fenceCheck = null;
         if (c != null) {
             try {
                 c.rollback();

@@ -70,6 +70,8 @@ public final class JdbcTransactionLog implements TransactionLog {
 
     private final String nodeId;
     private final LogTable table;
+    /** The fencing token checked by every batch, or null (no node leases). */
+    private final Fence fence;
     private final String source;
     private final BatchWriter writer;
     private final ScheduledExecutorService flusher;
@@ -94,11 +96,12 @@ public final class JdbcTransactionLog implements TransactionLog {
     /** LSN ranges of batches whose COMMIT failed with an unknown outcome; deleted by the next batch. */
     private final List<long[]> unknownOutcome = new ArrayList<>();
 
-    private JdbcTransactionLog(DataSource dataSource, String nodeId, LogTable table) {
+    private JdbcTransactionLog(DataSource dataSource, String nodeId, LogTable table, Fence fence) {
         this.nodeId = nodeId;
         this.table = table;
+        this.fence = fence;
         this.source = describe(dataSource);
-        this.writer = new BatchWriter(dataSource, nodeId, table);
+        this.writer = new BatchWriter(dataSource, nodeId, table, fence);
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lockstep-jdbc-log-" + nodeId);
             t.setDaemon(true);
@@ -122,17 +125,37 @@ public final class JdbcTransactionLog implements TransactionLog {
      */
     public static JdbcTransactionLog open(DataSource dataSource, String nodeId, String table)
             throws TransactionLogException {
-        return open(dataSource, nodeId, table, BACKGROUND_FLUSH_MILLIS);
+        return open(dataSource, nodeId, table, null, BACKGROUND_FLUSH_MILLIS);
+    }
+
+    /**
+     * As {@link #open(DataSource, String, String)}, for a writer that holds a node lease: every batch checks
+     * {@code fence} in its transaction and fails once another owner has raised it; from then on every append
+     * fails at once with {@link Fence#fencedReason()}.
+     *
+     * @param fence the lease's fencing token for {@code nodeId}, or null for none
+     */
+    public static JdbcTransactionLog open(DataSource dataSource, String nodeId, String table, Fence fence)
+            throws TransactionLogException {
+        if (fence != null && !fence.nodeId().equals(nodeId)) {
+            throw new IllegalArgumentException(fence + " does not belong to node " + nodeId);
+        }
+        return open(dataSource, nodeId, table, fence, BACKGROUND_FLUSH_MILLIS);
     }
 
     /** As {@link #open(DataSource, String, String)}, with the background flush period (tests lengthen it). */
     static JdbcTransactionLog open(DataSource dataSource, String nodeId, String table, long flushMillis)
             throws TransactionLogException {
+        return open(dataSource, nodeId, table, null, flushMillis);
+    }
+
+    private static JdbcTransactionLog open(DataSource dataSource, String nodeId, String table, Fence fence,
+            long flushMillis) throws TransactionLogException {
         Objects.requireNonNull(dataSource, "dataSource");
         if (nodeId == null || nodeId.isEmpty() || nodeId.length() > MAX_NODE_ID) {
             throw new IllegalArgumentException("node id \"" + nodeId + "\": 1 to " + MAX_NODE_ID + " characters");
         }
-        JdbcTransactionLog log = new JdbcTransactionLog(dataSource, nodeId, new LogTable(table));
+        JdbcTransactionLog log = new JdbcTransactionLog(dataSource, nodeId, new LogTable(table), fence);
         try {
             long max = log.writer.open();
             log.nextLsn = max;
@@ -167,6 +190,9 @@ public final class JdbcTransactionLog implements TransactionLog {
         try {
             if (closed) {
                 throw new TransactionLogException(this + " is closed");
+            }
+            if (fence != null && fence.fencedReason() != null) {
+                throw new TransactionLogException(fence.fencedReason());
             }
             pending.add(p);
             long lsn = ++nextLsn;
@@ -304,6 +330,11 @@ public final class JdbcTransactionLog implements TransactionLog {
                 // Drivers report a lost connection as SQLException, but some throw RuntimeExceptions or, with
                 // assertions on, AssertionErrors from their own checks: each means this batch did not commit.
                 boolean beforeCommit = writer.failedBeforeCommit();
+                if (e instanceof Fence.FencedException) {
+                    TransactionLogException failure = new TransactionLogException(e.getMessage(), e);
+                    LOG.error("{}: {}", this, e.getMessage());
+                    return failure;
+                }
                 if (attempt == 1 && beforeCommit && writer.wasReused()) {
                     continue; // the kept connection broke while idle; nothing of this batch reached the database
                 }

@@ -4,7 +4,6 @@ import io.lockstep.tm.log.RecordType;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -76,8 +75,8 @@ final class LogTable {
         if (exists(c)) {
             return;
         }
-        String product = c.getMetaData().getDatabaseProductName();
-        String payloadType = payloadType(product);
+        String payloadType = Dialect.of(c, "the JDBC log database (table " + name + " does not exist yet)")
+                .blobType();
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(true);
         try (Statement s = c.createStatement()) {
@@ -112,22 +111,6 @@ final class LogTable {
         } finally {
             c.setAutoCommit(autoCommit);
         }
-    }
-
-    private String payloadType(String product) throws SQLException {
-        String p = product == null ? "" : product.toLowerCase(Locale.ROOT);
-        if (p.contains("postgres")) {
-            return "BYTEA";
-        }
-        if (p.contains("mariadb") || p.contains("mysql")) {
-            return "MEDIUMBLOB";
-        }
-        if (p.equals("h2")) {
-            return "VARBINARY(1048576)";
-        }
-        throw new SQLException("table " + name + " does not exist and Lockstep does not know how to create it on "
-                + product + " (it creates it on PostgreSQL, MariaDB, MySQL and H2); create it as described in"
-                + " docs/log-format.md, section \"JDBC log\"");
     }
 
     @Override
