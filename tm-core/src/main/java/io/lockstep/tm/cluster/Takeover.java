@@ -110,6 +110,7 @@ final class Takeover implements AutoCloseable {
         passes++;
         RecoveryReport report = null;
         String failure = null;
+        checkClaim(db, tables);
         if (logFence.fencedReason() == null) {
             try {
                 if (log == null) {
@@ -163,6 +164,19 @@ final class Takeover implements AutoCloseable {
             LOG.warn("takeover of node {}: cannot record its outcome in the log database ({}); retried", node,
                     e.toString());
             return Outcome.PENDING;
+        }
+    }
+
+    /** Before touching anything: is the claim still this takeover's? (The batches check it again, locked.) */
+    private void checkClaim(Db db, LeaseTables tables) {
+        try {
+            Row now = db.inTransaction(c -> Row.read(c, tables, node));
+            if (now == null || now.fence != fence) {
+                logFence.fenced(now == null ? "the lease row of node " + node + " is gone"
+                        : logFence.describeTaken(now.fence, now.state.name(), now.claimedBy));
+            }
+        } catch (SQLException e) {
+            LOG.debug("cannot check the claim of node {} before a pass: {}", node, e.toString());
         }
     }
 

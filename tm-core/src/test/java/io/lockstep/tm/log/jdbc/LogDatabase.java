@@ -15,13 +15,13 @@ import java.util.regex.Pattern;
  * A real database the JDBC log tests run on, from the environment with this machine's defaults. Unreachable → the
  * test fails with a message naming the service and the variables that point elsewhere; never skipped.
  */
-final class LogDatabase {
+public final class LogDatabase {
     private static final Pattern HOST_PORT = Pattern.compile("//([^/:?]+)(?::(\\d+))?");
 
     final String service;
-    final String url;
-    final String user;
-    final String password;
+    public final String url;
+    public final String user;
+    public final String password;
     private final String variables;
     private final int defaultPort;
 
@@ -35,13 +35,13 @@ final class LogDatabase {
         this.defaultPort = defaultPort;
     }
 
-    static LogDatabase postgres() {
+    public static LogDatabase postgres() {
         return new LogDatabase("PostgreSQL", env("LOCKSTEP_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test"),
                 env("LOCKSTEP_PG_USER", "postgres"), env("LOCKSTEP_PG_PASSWORD", ""),
                 "LOCKSTEP_PG_URL / LOCKSTEP_PG_USER / LOCKSTEP_PG_PASSWORD", 5432).checked();
     }
 
-    static LogDatabase mariadb() {
+    public static LogDatabase mariadb() {
         String url = env("LOCKSTEP_MYSQL_URL", "jdbc:mariadb://127.0.0.1:3306/test")
                 .replaceFirst("^jdbc:mysql:", "jdbc:mariadb:");
         return new LogDatabase("MariaDB", url, env("LOCKSTEP_MYSQL_USER", "root"), env("LOCKSTEP_MYSQL_PASSWORD", ""),
@@ -63,11 +63,11 @@ final class LogDatabase {
         return this;
     }
 
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         return DriverManager.getConnection(url, user, password);
     }
 
-    UrlDataSource dataSource() {
+    public UrlDataSource dataSource() {
         return new UrlDataSource(url, user, password);
     }
 
@@ -93,14 +93,14 @@ final class LogDatabase {
         return HOST_PORT.matcher(url).replaceFirst("//127.0.0.1:" + port);
     }
 
-    void execute(String sql) throws SQLException {
+    public void execute(String sql) throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }
 
     /** Rows of {@code node} in {@code table}. */
-    long rows(String table, String node) throws SQLException {
+    public long rows(String table, String node) throws SQLException {
         try (Connection c = connect();
                 PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE node_id = ?")) {
             s.setString(1, node);

@@ -1,0 +1,371 @@
+package io.lockstep.tm.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.LockstepTransactionManager;
+import io.lockstep.tm.LogType;
+import io.lockstep.tm.RecoverySession;
+import io.lockstep.tm.XAResourceSource;
+import io.lockstep.tm.log.BranchRef;
+import io.lockstep.tm.log.CommitRecord;
+import io.lockstep.tm.log.TransactionLogException;
+import io.lockstep.tm.log.jdbc.JdbcTransactionLog;
+import io.lockstep.tm.log.jdbc.LogDatabase;
+import io.lockstep.tm.xa.Gtrid;
+import io.lockstep.tm.xa.LockstepXid;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import javax.sql.XAConnection;
+import javax.transaction.xa.XAResource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.xa.PGXADataSource;
+
+/**
+ * Node leases and takeover on a real PostgreSQL (log database and resource manager at once), several managers in
+ * one JVM. A "dead" node is made by hand: its lease is taken and never renewed, its COMMIT record written through
+ * its fenced log, its branches prepared in PostgreSQL — then abandoned, as a crashed process leaves them. The
+ * child-JVM versions (kill -9, SIGSTOP) are in it-tests.
+ */
+class ClusterTest {
+    private static final String TABLE = "ls_cluster_test";
+    private static final Duration LEASE = Duration.ofMillis(900);
+
+    private final LogDatabase db = LogDatabase.postgres();
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeEach
+    void clean() throws Exception {
+        for (String t : List.of(TABLE, TABLE + "_nodes", TABLE + "_node_events", "ls_cluster_accounts")) {
+            db.execute("DROP TABLE IF EXISTS " + t);
+        }
+        db.execute("CREATE TABLE ls_cluster_accounts (id VARCHAR(64) PRIMARY KEY)");
+        rollbackPrepared();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        rollbackPrepared();
+    }
+
+    private void rollbackPrepared() throws SQLException {
+        for (String gid : preparedGids()) {
+            db.execute("ROLLBACK PREPARED '" + gid + "'");
+        }
+    }
+
+    /** Prepared transactions of this test's nodes (their gids contain the node id in hex-free form: pgjdbc's). */
+    private List<String> preparedGids() throws SQLException {
+        List<String> gids = new ArrayList<>();
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT gid FROM pg_prepared_xacts WHERE database = current_database()")) {
+            while (rs.next()) {
+                gids.add(rs.getString(1));
+            }
+        }
+        return gids;
+    }
+
+    private LockstepTransactionManager node(String id) {
+        return node(id, true);
+    }
+
+    private LockstepTransactionManager node(String id, boolean takeover) {
+        LockstepTransactionManager tm = Lockstep.builder().nodeId(id).logType(LogType.JDBC).logJdbcUrl(db.url)
+                .logJdbcUser(db.user).logJdbcPassword(db.password).logJdbcTable(TABLE).clusterLeaseTimeout(LEASE)
+                .clusterTakeover(takeover).recoveryInterval(Duration.ofMillis(500)).build();
+        open.add(tm);
+        tm.registerRecoverable(pgSource());
+        return tm;
+    }
+
+    private XAResourceSource pgSource() {
+        return new XAResourceSource() {
+            @Override
+            public String name() {
+                return "pg";
+            }
+
+            @Override
+            public RecoverySession open() throws Exception {
+                XAConnection xc = xaDataSource().getXAConnection();
+                return new RecoverySession() {
+                    @Override
+                    public XAResource xaResource() {
+                        try {
+                            return xc.getXAResource();
+                        } catch (SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+
+                    @Override
+                    public void close() throws Exception {
+                        xc.close();
+                    }
+                };
+            }
+        };
+    }
+
+    private PGXADataSource xaDataSource() {
+        PGXADataSource ds = new PGXADataSource();
+        ds.setUrl(db.url);
+        ds.setUser(db.user);
+        ds.setPassword(db.password);
+        return ds;
+    }
+
+    /** Inserts {@code id} into the accounts table in a prepared XA branch of {@code xid}. */
+    private void prepareInsert(LockstepXid xid, String id) throws Exception {
+        XAConnection xc = xaDataSource().getXAConnection();
+        try {
+            XAResource xar = xc.getXAResource();
+            xar.start(xid, XAResource.TMNOFLAGS);
+            try (PreparedStatement s = xc.getConnection().prepareStatement("INSERT INTO ls_cluster_accounts VALUES (?)")) {
+                s.setString(1, id);
+                s.executeUpdate();
+            }
+            xar.end(xid, XAResource.TMSUCCESS);
+            xar.prepare(xid);
+        } finally {
+            xc.close();
+        }
+    }
+
+    private List<String> accounts() throws SQLException {
+        List<String> ids = new ArrayList<>();
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT id FROM ls_cluster_accounts ORDER BY id")) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
+    }
+
+    private Map<String, NodeView> nodes(LockstepTransactionManager tm) {
+        return tm.admin().nodes().stream().collect(Collectors.toMap(NodeView::nodeId, v -> v));
+    }
+
+    private List<String> events(LockstepTransactionManager tm, String node) {
+        return tm.admin().nodeEvents().stream().filter(e -> e.nodeId().equals(node))
+                .map(e -> e.event() + "@" + e.fence() + " by " + e.byNode()).collect(Collectors.toList());
+    }
+
+    /** A node that took its lease, wrote a COMMIT record for one transaction and prepared two, then "died". */
+    private final class DeadNode {
+        final NodeLease lease;
+        final JdbcTransactionLog log;
+        final LockstepXid committed;
+        final LockstepXid orphan;
+
+        DeadNode(String id) throws Exception {
+            lease = NodeLease.acquire(db.dataSource(), TABLE, id, LEASE, Duration.ofSeconds(10));
+            long epoch = System.currentTimeMillis();
+            lease.publishGtridEpoch(epoch);
+            log = JdbcTransactionLog.open(db.dataSource(), id, TABLE, lease.logFence());
+            Gtrid gtrids = new Gtrid(id, epoch);
+            committed = LockstepXid.of(gtrids.next(), 1);
+            orphan = LockstepXid.of(gtrids.next(), 1);
+            prepareInsert(committed, id + "-committed");
+            prepareInsert(orphan, id + "-orphan");
+            log.append(new CommitRecord(committed.gtrid(), System.currentTimeMillis(),
+                    List.of(new BranchRef("pg", 1))), true);
+            open.add(log);
+        }
+    }
+
+    @Test
+    void aPeerTakesOverADeadNodeCommitsWhatItDecidedAndRollsBackTheRest() throws Exception {
+        DeadNode dead = new DeadNode("dead-a");
+        LockstepTransactionManager peer = node("peer-a");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> nodes(peer).get("dead-a").state() == NodeState.RECOVERED);
+
+        assertThat(accounts()).containsExactly("dead-a-committed");
+        assertThat(preparedGids()).isEmpty();
+        assertThat(events(peer, "dead-a")).containsExactlyInAnyOrder("START@1 by dead-a", "CLAIM@2 by peer-a",
+                "TAKEOVER_DONE@2 by peer-a");
+        NodeView v = nodes(peer).get("dead-a");
+        assertThat(v.fence()).isEqualTo(2);
+        assertThat(v.claimedBy()).isEqualTo("peer-a");
+        assertThat(peer.admin().counters().takeoversCompleted()).isEqualTo(1);
+        assertThat(db.rows(TABLE, "dead-a")).as("the dead node's COMMIT record is ended").isZero();
+
+        // The dead node was only paused (a zombie): its log cannot write with the old fence.
+        LockstepXid late = LockstepXid.of(new Gtrid("dead-a", System.currentTimeMillis()).next(), 1);
+        assertThatThrownBy(() -> dead.log.append(new CommitRecord(late.gtrid(), System.currentTimeMillis(),
+                List.of(new BranchRef("pg", 1))), true))
+                .isInstanceOf(TransactionLogException.class)
+                .hasMessageContaining("this instance of node dead-a is fenced")
+                .hasMessageContaining("fence 2").hasMessageContaining("claimed by node peer-a")
+                .hasMessageContaining("restart");
+        assertThat(db.rows(TABLE, "dead-a")).isZero();
+        assertThat(dead.lease.renew()).as("its lease renewal tells it too").isFalse();
+    }
+
+    @Test
+    void twoPeersRacingForTheSameDeadNodeExactlyOneClaimsIt() throws Exception {
+        new DeadNode("dead-b");
+        NodeLease probe = NodeLease.acquire(db.dataSource(), TABLE, "probe-b", Duration.ofSeconds(30),
+                Duration.ofSeconds(10));
+        open.add(probe);
+        LeaseTables tables = probe.tables();
+        await().atMost(Duration.ofSeconds(10)).until(() -> expired("dead-b"));
+
+        int racers = 6;
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        List<Future<Takeover>> claims = new ArrayList<>();
+        for (int i = 0; i < racers; i++) {
+            String me = "racer-" + i;
+            claims.add(pool.submit((Callable<Takeover>) () -> {
+                go.await();
+                try (Db own = new Db(db.dataSource())) {
+                    return Takeover.claim(own, tables, "dead-b", me, 30_000, db.dataSource(), TABLE, null);
+                }
+            }));
+        }
+        go.countDown();
+        List<String> won = new ArrayList<>();
+        for (int i = 0; i < racers; i++) {
+            if (claims.get(i).get() != null) {
+                won.add("racer-" + i);
+            }
+        }
+        pool.shutdown();
+        assertThat(won).hasSize(1);
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT fence, state, claimed_by FROM " + TABLE
+                        + "_nodes WHERE node_id = 'dead-b'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(2);
+            assertThat(rs.getString(2)).isEqualTo("CLAIMED");
+            assertThat(rs.getString(3)).isEqualTo(won.get(0));
+        }
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + TABLE
+                        + "_node_events WHERE node_id = 'dead-b' AND event = 'CLAIM'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1);
+        }
+    }
+
+    private boolean expired(String node) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT lease_until < " + io.lockstep.tm.log.jdbc.Dialect.POSTGRESQL
+                        .nowMillis() + " FROM " + TABLE + "_nodes WHERE node_id = '" + node + "'")) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
+    @Test
+    void aDuplicateLiveNodeIdIsRefusedAtStart() {
+        LockstepTransactionManager first = node("dup-c", false);
+        assertThat(first.admin().nodes()).extracting(NodeView::nodeId).contains("dup-c");
+
+        assertThatThrownBy(() -> node("dup-c", false))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("cannot start Lockstep node dup-c")
+                .hasMessageContaining("node id dup-c is in use by another live node")
+                .hasMessageContaining("Every node needs its own lockstep.nodeId");
+        assertThat(nodes(first).get("dup-c").fence()).as("the live node keeps its lease").isEqualTo(1);
+    }
+
+    @Test
+    void aCrashedNodeRestartsOnceItsOldLeaseExpiresAndRecoversItsOwnTransactions() throws Exception {
+        DeadNode dead = new DeadNode("crash-d");
+        LockstepTransactionManager again = node("crash-d", false);
+
+        assertThat(nodes(again).get("crash-d").fence()).isEqualTo(2);
+        assertThat(nodes(again).get("crash-d").state()).isEqualTo(NodeState.LIVE);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            again.recoverNow();
+            assertThat(accounts()).containsExactly("crash-d-committed");
+            assertThat(preparedGids()).isEmpty();
+        });
+        assertThat(events(again, "crash-d")).containsExactly("START@1 by crash-d", "START@2 by crash-d");
+        assertThatThrownBy(() -> dead.log.append(new CommitRecord(dead.committed.gtrid(), 1,
+                List.of(new BranchRef("pg", 1))), true)).hasMessageContaining("fenced");
+    }
+
+    @Test
+    void aNodeStoppedCleanlyIsCheckedByAPeerForBranchesItLeftPrepared() throws Exception {
+        LockstepTransactionManager leaving = node("leaving-e", false);
+        Gtrid gtrids = new Gtrid("leaving-e", System.currentTimeMillis() - 60_000); // an epoch the node has used
+        LockstepXid left = LockstepXid.of(gtrids.next(), 1);
+        prepareInsert(left, "leaving-e-left");
+        leaving.close();
+
+        LockstepTransactionManager peer = node("staying-e");
+        await().atMost(Duration.ofSeconds(20)).until(() -> nodes(peer).get("leaving-e").state() == NodeState.RECOVERED);
+        assertThat(preparedGids()).isEmpty();
+        assertThat(accounts()).isEmpty();
+        assertThat(events(peer, "leaving-e")).containsExactlyInAnyOrder("START@1 by leaving-e",
+                "STOP@1 by leaving-e", "CLAIM@2 by staying-e", "TAKEOVER_DONE@2 by staying-e");
+    }
+
+    @Test
+    void aNodeComingBackDuringATakeoverFencesThePeerAndTheNewInstanceIsUntouched() throws Exception {
+        DeadNode dead = new DeadNode("back-f");
+        NodeLease peerLease = NodeLease.acquire(db.dataSource(), TABLE, "peer-f", Duration.ofSeconds(30),
+                Duration.ofSeconds(10));
+        open.add(peerLease);
+        await().atMost(Duration.ofSeconds(10)).until(() -> expired("back-f"));
+        Takeover claim;
+        try (Db own = new Db(db.dataSource())) {
+            claim = Takeover.claim(own, peerLease.tables(), "back-f", "peer-f", 30_000, db.dataSource(), TABLE, null);
+        }
+        assertThat(claim).isNotNull();
+
+        LockstepTransactionManager back = node("back-f", false);
+        assertThat(nodes(back).get("back-f").fence()).isEqualTo(3);
+        try (Db own = new Db(db.dataSource())) {
+            assertThat(claim.pass(own, peerLease.tables())).isEqualTo(Takeover.Outcome.ABANDONED);
+        }
+        assertThat(events(back, "back-f")).contains("TAKEOVER_ABANDONED@2 by peer-f");
+        back.recoverNow();
+        assertThat(accounts()).containsExactly("back-f-committed");
+        assertThat(dead.lease.renew()).isFalse();
+    }
+
+    @Test
+    void withoutPrivilegesOnTheLeaseTablesTheStartSaysWhichAreNeeded() throws Exception {
+        node("owner-g", false).close(); // creates the tables as the test user
+        db.execute("DROP ROLE IF EXISTS lockstep_noperm");
+        db.execute("CREATE ROLE lockstep_noperm LOGIN");
+        db.execute("GRANT SELECT, INSERT, DELETE ON " + TABLE + " TO lockstep_noperm");
+        try {
+            assertThatThrownBy(() -> Lockstep.builder().nodeId("noperm-g").logType(LogType.JDBC).logJdbcUrl(db.url)
+                    .logJdbcUser("lockstep_noperm").logJdbcTable(TABLE).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("cannot start Lockstep node noperm-g")
+                    .hasMessageContaining(TABLE + "_nodes")
+                    .hasMessageContaining("needs SELECT, INSERT, UPDATE and DELETE");
+        } finally {
+            db.execute("DROP OWNED BY lockstep_noperm");
+            db.execute("DROP ROLE lockstep_noperm");
+        }
+    }
+}
