@@ -82,9 +82,6 @@ public final class ClusterMonitor implements AutoCloseable {
     public void start() {
         long every = Math.max(50, lease.leaseMillis() / 3);
         leaseThread.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
-        if (takeovers) {
-            leaseThread.execute(this::searchAndQueue); // a peer that died while this node was down: at once
-        }
     }
 
     private void tick() {
@@ -96,7 +93,9 @@ public final class ClusterMonitor implements AutoCloseable {
                 return;
             }
             renewClaims();
-            if (takeovers) {
+            // Only a node that has held its own lease without a gap for a whole lease timeout judges others'
+            // leases: after a log database outage every lease looks expired until its holder renews it.
+            if (takeovers && lease.heldWithoutGap() >= lease.leaseMillis()) {
                 searchAndQueue();
             }
         } catch (RuntimeException e) {

@@ -45,6 +45,8 @@ public final class NodeLease implements AutoCloseable {
     private final long previousGtridEpoch;
     private final Fence logFence;
     private long lastRenewalNanos = System.nanoTime();
+    /** Start of the current run of renewals without a failed one (nanoTime); see {@link #heldWithoutGap()}. */
+    private volatile long unbrokenSinceNanos = System.nanoTime();
     private String lastRenewalFailure;
     private boolean released;
 
@@ -247,6 +249,18 @@ public final class NodeLease implements AutoCloseable {
         return logFence;
     }
 
+    /**
+     * How long this node has renewed its lease without a failure or a gap longer than the lease, in milliseconds
+     * (0 right after one). A node takes over peers only after a full lease timeout of this: when the log database
+     * was unreachable, every node's lease may look expired once it is back, and the peers must get one lease timeout
+     * to renew theirs before anyone claims them — else a database outage would fence live nodes.
+     */
+    public long heldWithoutGap() {
+        long since = unbrokenSinceNanos;
+        long now = System.nanoTime();
+        return since == Long.MAX_VALUE || now - since < 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(now - since);
+    }
+
     /** Lease duration in milliseconds. */
     public long leaseMillis() {
         return leaseMillis;
@@ -312,13 +326,19 @@ public final class NodeLease implements AutoCloseable {
                 LOG.error("{}", reason);
                 return false;
             }
-            lastRenewalNanos = System.nanoTime();
+            long now = System.nanoTime();
+            if (unbrokenSinceNanos == Long.MAX_VALUE
+                    || now - lastRenewalNanos > TimeUnit.MILLISECONDS.toNanos(leaseMillis)) {
+                unbrokenSinceNanos = now; // after a failure or a long gap: others may have missed renewals too
+            }
+            lastRenewalNanos = now;
             if (lastRenewalFailure != null) {
                 LOG.info("lease of node {} renewed again", nodeId);
                 lastRenewalFailure = null;
             }
             return true;
         } catch (SQLException | RuntimeException e) {
+            unbrokenSinceNanos = Long.MAX_VALUE; // set again by the first successful renewal after a gap
             String cause = String.valueOf(e);
             long sinceMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRenewalNanos);
             if (!cause.equals(lastRenewalFailure)) {
