@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -71,12 +72,18 @@ public final class NodeLease implements AutoCloseable {
      */
     public static NodeLease acquire(DataSource dataSource, String logTable, String nodeId, Duration leaseTimeout,
             Duration maxClockSkew) {
+        return acquire(dataSource, logTable, nodeId, leaseTimeout, maxClockSkew, Clock.systemUTC());
+    }
+
+    /** As above, with this host's clock given (tests move it). */
+    static NodeLease acquire(DataSource dataSource, String logTable, String nodeId, Duration leaseTimeout,
+            Duration maxClockSkew, Clock hostClock) {
         Objects.requireNonNull(dataSource, "dataSource");
         long leaseMillis = leaseTimeout.toMillis();
         Db db = new Db(dataSource);
         try {
             LeaseTables tables = open(db, logTable);
-            checkClock(db, tables, maxClockSkew);
+            checkClock(db, tables, maxClockSkew, hostClock);
             NodeLease lease = take(db, tables, nodeId, leaseMillis);
             LOG.info("node {} holds its lease with fence {} (lease timeout {} ms)", nodeId, lease.fence, leaseMillis);
             return lease;
@@ -101,9 +108,9 @@ public final class NodeLease implements AutoCloseable {
         }
     }
 
-    private static void checkClock(Db db, LeaseTables tables, Duration maxClockSkew) {
+    private static void checkClock(Db db, LeaseTables tables, Duration maxClockSkew, Clock hostClock) {
         long before = System.nanoTime();
-        long local = System.currentTimeMillis();
+        long local = hostClock.millis();
         long remote;
         try {
             remote = db.inTransaction(c -> {

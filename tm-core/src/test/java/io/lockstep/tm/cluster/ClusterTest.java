@@ -417,4 +417,17 @@ class ClusterTest {
             assertThat(a.admin().counters().takeoverClaims() + b.admin().counters().takeoverClaims()).isEqualTo(1);
         }
     }
+
+    @Test
+    void aHostClockFarFromTheDatabasesIsRefusedAtStart() {
+        java.time.Clock ahead = java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofSeconds(42));
+        assertThatThrownBy(() -> NodeLease.acquire(db.dataSource(), TABLE, "probe-h", LEASE, Duration.ofSeconds(5),
+                ahead))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageMatching("(?s)the clock of this host differs from the log database's by -4\\d{4} ms, more"
+                        + " than lockstep.cluster.maxClockSkew \\(PT5S\\).*synchronise the clocks \\(NTP\\).*");
+        NodeLease fine = NodeLease.acquire(db.dataSource(), TABLE, "probe-h", LEASE, Duration.ofSeconds(60), ahead);
+        open.add(fine);
+        assertThat(fine.fence()).as("within the bound: started").isEqualTo(1);
+    }
 }
