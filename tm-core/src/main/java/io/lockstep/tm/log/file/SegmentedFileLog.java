@@ -161,7 +161,8 @@ public final class SegmentedFileLog implements TransactionLog {
         for (Path f : files) {
             bytes += Files.size(f);
         }
-        live = new LiveRecords((int) Math.min(Integer.MAX_VALUE, bytes / 256)); // a COMMIT frame is ~60-100 bytes
+        // Sized for a full log of small COMMIT frames (~40-100 bytes), so a large replay never rehashes; trimmed below.
+        live = new LiveRecords((int) Math.min(Integer.MAX_VALUE, bytes / 48));
         for (int i = 0; i < files.size(); i++) {
             boolean last = i == files.size() - 1;
             Segment s;
@@ -203,6 +204,7 @@ public final class SegmentedFileLog implements TransactionLog {
         } else {
             current = segments.getLast();
         }
+        live.trim();
         durableLsn = nextLsn;
         LOG.debug("log {} opened: {} segment(s), {} record(s) replayed, {} live transaction(s)", directory,
                 segments.size(), replayedCount, live.size());
@@ -450,11 +452,11 @@ public final class SegmentedFileLog implements TransactionLog {
 
     /** Copies the live records of {@code oldest} to the current segment; false when too much is live there. */
     private boolean copyForward(Segment oldest) throws IOException {
-        List<LiveRecords.Entry> moved = new ArrayList<>(live.entriesIn(oldest));
+        List<LiveRecords.Entry> moved = live.entriesIn(oldest);
         int bytes = 0;
         for (LiveRecords.Entry e : moved) {
-            for (LiveRecords.Located l : e.all()) {
-                bytes += RecordCodec.maxFrameSize(l.record);
+            for (LogRecord r : e.records()) {
+                bytes += RecordCodec.maxFrameSize(r);
             }
         }
         if (bytes > (segmentSize - Segment.HEADER) / 4) {
@@ -462,8 +464,8 @@ public final class SegmentedFileLog implements TransactionLog {
         }
         ByteBuffer buf = ByteBuffer.allocate(Math.max(bytes, 1));
         for (LiveRecords.Entry e : moved) {
-            for (LiveRecords.Located l : e.all()) {
-                RecordCodec.writeFrame(l.record, buf);
+            for (LogRecord r : e.records()) {
+                RecordCodec.writeFrame(r, buf);
             }
         }
         if (current.writePos + buf.position() > segmentSize) {
@@ -482,7 +484,7 @@ public final class SegmentedFileLog implements TransactionLog {
         current.writePos += limit;
         current.channel.force(false);
         for (LiveRecords.Entry e : moved) {
-            LiveRecords.moveTo(e, current);
+            live.moveTo(e, current);
         }
         LOG.debug("reclaim: copied {} live transaction(s) forward from {} to {}", moved.size(), oldest, current);
         return true;
@@ -509,7 +511,7 @@ public final class SegmentedFileLog implements TransactionLog {
             while (leaderActive) {
                 batchDone.awaitUninterruptibly();
             }
-            return List.copyOf(live.records());
+            return live.records();
         } finally {
             lock.unlock();
         }
