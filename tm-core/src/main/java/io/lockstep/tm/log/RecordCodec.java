@@ -85,7 +85,11 @@ public final class RecordCodec {
      */
     public int seal(ByteBuffer buf, int offset, long segmentSeq) {
         int length = buf.getInt(offset);
-        buf.putInt(offset + 4, crc(buf, offset, length, segmentSeq));
+        int position = buf.position();
+        int limit = buf.limit();
+        int crc = crcInPlace(buf, offset, length, segmentSeq); // no duplicate per frame: the leader seals thousands
+        buf.limit(limit).position(position);
+        buf.putInt(offset + 4, crc);
         return FRAME_HEADER + length;
     }
 
