@@ -54,6 +54,8 @@ final class BatchWriter implements AutoCloseable {
     private PreparedStatement insert;
     private PreparedStatement cancel;
     private PreparedStatement fenceCheck;
+    /** On PostgreSQL: each round in one round trip instead of {@link #insert}, {@link #cancel}, {@link #fenceCheck}. */
+    private PgBatch pg;
     private boolean reused;
     private boolean committing;
 
@@ -99,7 +101,7 @@ final class BatchWriter implements AutoCloseable {
         reused = connection != null;
         try {
             Connection c = connection();
-            if (fence != null) {
+            if (fence != null && pg == null) {
                 fence.check(fenceCheck); // shared lock on the lease row until this batch commits
             }
             if (!failed.isEmpty()) {
@@ -116,7 +118,10 @@ final class BatchWriter implements AutoCloseable {
             int n = batch.size();
             int i = 0;
             while (i < n) {
-                i = writeRound(batch, firstLsn, i);
+                i = pg != null ? writePgRound(batch, firstLsn, i) : writeRound(batch, firstLsn, i);
+            }
+            if (n == 0 && pg != null && fence != null) {
+                pg.execute(); // only failed ranges were deleted: still check the fence before committing
             }
             committing = true;
             c.commit();
@@ -149,29 +154,14 @@ final class BatchWriter implements AutoCloseable {
                 inserts++;
             }
             if (isEnd || r.type() == RecordType.ADMIN) {
-                byte deletes;
-                byte keep1;
-                byte keep2;
-                if (isEnd) {
-                    deletes = COMMIT;
-                    keep1 = HEURISTIC;
-                    keep2 = HEURISTIC;
-                } else if (((AdminRecord) r).action() == AdminAction.FORGET) {
-                    deletes = HEURISTIC;
-                    keep1 = COMMIT;
-                    keep2 = COMMIT;
-                } else {
-                    deletes = 0;
-                    keep1 = COMMIT;
-                    keep2 = HEURISTIC;
-                }
+                byte[] kind = cancelKind(r);
                 cancel.setString(1, nodeId);
                 cancel.setString(2, r.gtrid());
-                cancel.setShort(3, deletes);
+                cancel.setShort(3, kind[0]);
                 cancel.setString(4, nodeId);
                 cancel.setString(5, r.gtrid());
-                cancel.setShort(6, keep1);
-                cancel.setShort(7, keep2);
+                cancel.setShort(6, kind[1]);
+                cancel.setShort(7, kind[2]);
                 cancel.addBatch();
                 cancels++;
                 if (cancelled == null) {
@@ -187,6 +177,47 @@ final class BatchWriter implements AutoCloseable {
             cancel.executeBatch();
         }
         return i;
+    }
+
+    /**
+     * As {@link #writeRound}, on PostgreSQL: the round's fence check, INSERT and DELETE go in one round trip (see
+     * {@link PgBatch}, which takes each cancelled gtrid at most once per round).
+     */
+    private int writePgRound(List<Pending> batch, long firstLsn, int from) throws SQLException {
+        int i = from;
+        for (; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            LogRecord r = p.record;
+            boolean isEnd = r.type() == RecordType.END;
+            boolean cancels = isEnd || r.type() == RecordType.ADMIN;
+            if (pg.cancels(r.gtrid())) {
+                break; // an insert after the gtrid's cancel, or a second cancel of it: next round
+            }
+            if (!isEnd) {
+                pg.insert(firstLsn + i, r.gtrid(), r.type().code(), p.payload);
+            }
+            if (cancels) {
+                byte[] kind = cancelKind(r);
+                pg.cancel(r.gtrid(), kind[0], kind[1], kind[2]);
+            }
+        }
+        pg.execute();
+        return i;
+    }
+
+    private static final byte[] END_CANCELS = {COMMIT, HEURISTIC, HEURISTIC};
+    private static final byte[] FORGET_CANCELS = {HEURISTIC, COMMIT, COMMIT};
+    private static final byte[] ADMIN_CANCELS = {0, COMMIT, HEURISTIC};
+
+    /**
+     * What an END or ADMIN record cancels: the type whose rows of its gtrid it deletes (0: none), and two types
+     * whose presence keeps the gtrid's ADMIN rows. Shared, never modified.
+     */
+    private static byte[] cancelKind(LogRecord r) {
+        if (r.type() == RecordType.END) {
+            return END_CANCELS;
+        }
+        return ((AdminRecord) r).action() == AdminAction.FORGET ? FORGET_CANCELS : ADMIN_CANCELS;
     }
 
     /** This node's rows in LSN order, decoded. */
@@ -224,9 +255,13 @@ final class BatchWriter implements AutoCloseable {
             try {
                 c.setAutoCommit(false);
                 c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-                insert = c.prepareStatement(table.insert);
-                cancel = c.prepareStatement(table.cancel);
-                fenceCheck = fence == null ? null : fence.prepare(c);
+                if (Dialect.of(c, "the JDBC log database") == Dialect.POSTGRESQL) {
+                    pg = PgBatch.prepare(c, nodeId, table, fence);
+                } else {
+                    insert = c.prepareStatement(table.insert);
+                    cancel = c.prepareStatement(table.cancel);
+                    fenceCheck = fence == null ? null : fence.prepare(c);
+                }
             } catch (SQLException | RuntimeException e) {
                 closeQuietly(c);
                 throw e;
@@ -243,6 +278,7 @@ final class BatchWriter implements AutoCloseable {
         insert = null;
         cancel = null;
         fenceCheck = null;
+        pg = null;
         if (c != null) {
             try {
                 c.rollback();

@@ -69,24 +69,45 @@ public final class Fence {
     }
 
     /**
+     * An SQL condition, true while the lease row still has this fence; parameters: node id, fence value. For the
+     * statements of a batch that runs after {@link #check} in the same transaction.
+     */
+    String holdsCondition() {
+        return "EXISTS (SELECT 1 FROM " + nodesTable + " WHERE node_id = ? AND fence = ?)";
+    }
+
+    /**
      * Checks, in the caller's transaction, that the lease row still has this fence, and keeps it so (shared lock)
      * until that transaction ends.
      *
      * @throws FencedException the fence was taken (or the row is gone); the fence is now failed
      */
     void check(PreparedStatement select) throws SQLException {
-        String reason = fencedReason;
-        if (reason == null) {
+        if (fencedReason == null) {
             select.setString(1, nodeId);
             try (ResultSet rs = select.executeQuery()) {
-                if (!rs.next()) {
-                    reason = holder + " is fenced: the lease row of node " + nodeId + " is gone from " + nodesTable
-                            + "; restart the instance to take a new lease";
-                } else if (rs.getLong(1) != value) {
-                    reason = describeTaken(rs.getLong(1), rs.getString(2), rs.getString(3));
-                } else {
-                    return;
-                }
+                check(rs);
+                return;
+            }
+        }
+        throw new FencedException(fencedReason);
+    }
+
+    /**
+     * Checks the result of {@link #sql}, run in the caller's transaction.
+     *
+     * @throws FencedException the fence was taken (or the row is gone); the fence is now failed
+     */
+    void check(ResultSet rs) throws SQLException {
+        String reason = fencedReason;
+        if (reason == null) {
+            if (!rs.next()) {
+                reason = holder + " is fenced: the lease row of node " + nodeId + " is gone from " + nodesTable
+                        + "; restart the instance to take a new lease";
+            } else if (rs.getLong(1) != value) {
+                reason = describeTaken(rs.getLong(1), rs.getString(2), rs.getString(3));
+            } else {
+                return;
             }
             fenced(reason);
         }
