@@ -1,7 +1,5 @@
 package io.lockstep.tm.log.jdbc;
 
-import io.lockstep.tm.log.AdminAction;
-import io.lockstep.tm.log.AdminRecord;
 import io.lockstep.tm.log.LogRecord;
 import io.lockstep.tm.log.RecordCodec;
 import io.lockstep.tm.log.RecordType;
@@ -41,8 +39,6 @@ import javax.sql.DataSource;
  * next batch opens a new one, which is how the log recovers when the database is back.
  */
 final class BatchWriter implements AutoCloseable {
-    private static final byte COMMIT = RecordType.COMMIT.code();
-    private static final byte HEURISTIC = RecordType.HEURISTIC.code();
 
     private final DataSource dataSource;
     private final String nodeId;
@@ -154,14 +150,14 @@ final class BatchWriter implements AutoCloseable {
                 inserts++;
             }
             if (isEnd || r.type() == RecordType.ADMIN) {
-                byte[] kind = cancelKind(r);
+                Cancel kind = Cancel.of(r);
                 cancel.setString(1, nodeId);
                 cancel.setString(2, r.gtrid());
-                cancel.setShort(3, kind[0]);
+                cancel.setShort(3, kind.deletes);
                 cancel.setString(4, nodeId);
                 cancel.setString(5, r.gtrid());
-                cancel.setShort(6, kind[1]);
-                cancel.setShort(7, kind[2]);
+                cancel.setShort(6, kind.keep1);
+                cancel.setShort(7, kind.keep2);
                 cancel.addBatch();
                 cancels++;
                 if (cancelled == null) {
@@ -188,36 +184,19 @@ final class BatchWriter implements AutoCloseable {
         for (; i < batch.size(); i++) {
             Pending p = batch.get(i);
             LogRecord r = p.record;
-            boolean isEnd = r.type() == RecordType.END;
-            boolean cancels = isEnd || r.type() == RecordType.ADMIN;
             if (pg.cancels(r.gtrid())) {
                 break; // an insert after the gtrid's cancel, or a second cancel of it: next round
             }
-            if (!isEnd) {
+            if (r.type() != RecordType.END) {
                 pg.insert(firstLsn + i, r.gtrid(), r.type().code(), p.payload);
             }
-            if (cancels) {
-                byte[] kind = cancelKind(r);
-                pg.cancel(r.gtrid(), kind[0], kind[1], kind[2]);
+            Cancel kind = Cancel.of(r);
+            if (kind != null) {
+                pg.cancel(r.gtrid(), kind);
             }
         }
         pg.execute();
         return i;
-    }
-
-    private static final byte[] END_CANCELS = {COMMIT, HEURISTIC, HEURISTIC};
-    private static final byte[] FORGET_CANCELS = {HEURISTIC, COMMIT, COMMIT};
-    private static final byte[] ADMIN_CANCELS = {0, COMMIT, HEURISTIC};
-
-    /**
-     * What an END or ADMIN record cancels: the type whose rows of its gtrid it deletes (0: none), and two types
-     * whose presence keeps the gtrid's ADMIN rows. Shared, never modified.
-     */
-    private static byte[] cancelKind(LogRecord r) {
-        if (r.type() == RecordType.END) {
-            return END_CANCELS;
-        }
-        return ((AdminRecord) r).action() == AdminAction.FORGET ? FORGET_CANCELS : ADMIN_CANCELS;
     }
 
     /** This node's rows in LSN order, decoded. */

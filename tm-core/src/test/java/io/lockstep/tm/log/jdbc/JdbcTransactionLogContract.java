@@ -174,6 +174,34 @@ abstract class JdbcTransactionLogContract {
     }
 
     @Test
+    @DisplayName("an END and a FORGET of one transaction in one batch, in either order: nothing of it is left")
+    void endAndForgetInOneBatch() throws Exception {
+        JdbcTransactionLog log = JdbcTransactionLog.open(db.dataSource(), NODE, table, 3_600_000);
+        opened.add(log);
+        HeuristicRecord h = new HeuristicRecord(gtrid(1), new BranchRef("pg-orders", 1), HeuristicOutcome.HAZARD, 2L);
+        AdminRecord audit = new AdminRecord(gtrid(1), AdminAction.ROLLBACK, "ops", 3L);
+        log.append(commit(1), true);
+        log.append(h, true);
+        log.append(audit, true);
+        assertThat(log.replay()).containsExactly(commit(1), h, audit);
+        log.append(new EndRecord(gtrid(1)), false);
+        long last = log.append(new AdminRecord(gtrid(1), AdminAction.FORGET, "ops", 4L), false);
+        log.awaitDurable(last);
+        assertThat(log.replay()).isEmpty();
+
+        // The other order: applied as one statement, each would keep the ADMIN rows for the other's type.
+        HeuristicRecord h2 = new HeuristicRecord(gtrid(2), new BranchRef("pg-orders", 1), HeuristicOutcome.HAZARD, 5L);
+        log.append(commit(2), true);
+        log.append(h2, true);
+        log.append(new AdminRecord(gtrid(2), AdminAction.ROLLBACK, "ops", 6L), true);
+        log.append(new AdminRecord(gtrid(2), AdminAction.FORGET, "ops", 7L), false);
+        last = log.append(new EndRecord(gtrid(2)), false);
+        log.awaitDurable(last);
+        assertThat(log.replay()).isEmpty();
+        assertThat(db.rows(table, NODE)).isZero();
+    }
+
+    @Test
     @DisplayName("32 threads × 200 forced appends: all durable, visible after reopening, sharing batches")
     void concurrentForcedAppendsShareBatches() throws Exception {
         int threads = 32;
