@@ -37,11 +37,12 @@ import org.slf4j.LoggerFactory;
  * An appender encodes its payload on its own thread, then, under {@link #lock}, adds it to {@code pending} and
  * takes the next LSN. A forced append waits until {@code durableLsn} reaches its LSN; if no leader is active, the
  * waiter becomes the leader: it swaps {@code pending} with the spare list (appenders keep going), releases the lock,
- * writes the whole batch in one database transaction — one JDBC batch of INSERTs, one of DELETEs, one COMMIT (see
- * {@link BatchWriter}) — then takes the lock again to publish {@code durableLsn} and wake everyone. Appenders that
- * arrive during a commit wait for the next leader, which takes all of them at once. There is no timer on this path:
- * a batch is whatever queued during the previous commit, so batches grow with concurrency and a lone caller pays one
- * round trip and one commit.
+ * writes the whole batch in one database transaction — on PostgreSQL one round trip for all its rows and one for the
+ * COMMIT, elsewhere one JDBC batch of INSERTs, one of DELETEs, one COMMIT (see {@link BatchWriter}) — then takes the
+ * lock again to publish {@code durableLsn} and wake everyone. Appenders that arrive during a commit wait for the next
+ * leader, which takes all of them at once. Before it takes them, a leader may wait briefly for the callers of the
+ * previous batch to come back ({@link #gather}), bounded by the previous batch's duration; a lone caller never waits,
+ * so it pays one batch.
  *
  * <p>Unforced appends (END) only queue: they ride with the next forced batch, or a background flush writes them
  * within {@value #BACKGROUND_FLUSH_MILLIS} ms when nothing forced comes along (at once when
