@@ -54,6 +54,7 @@ final class BatchWriter implements AutoCloseable {
     private PgBatch pg;
     private boolean reused;
     private boolean committing;
+    private boolean oneRoundTrip;
 
     BatchWriter(DataSource dataSource, String nodeId, LogTable table, Fence fence) {
         this.dataSource = dataSource;
@@ -82,6 +83,14 @@ final class BatchWriter implements AutoCloseable {
         return !committing;
     }
 
+    /**
+     * True when the last failure of {@link #write} was in its only round trip, which also committed (PostgreSQL, a
+     * batch of one round): the connection may have broken while idle, but the outcome is unknown.
+     */
+    boolean failedInOneRoundTrip() {
+        return oneRoundTrip;
+    }
+
     /** True when the connection of the last {@link #write} had served an earlier batch. */
     boolean wasReused() {
         return reused;
@@ -94,9 +103,19 @@ final class BatchWriter implements AutoCloseable {
      */
     void write(List<Pending> batch, long firstLsn, List<long[]> failed) throws SQLException {
         committing = false;
+        oneRoundTrip = false;
         reused = connection != null;
         try {
             Connection c = connection();
+            int n = batch.size();
+            int i = 0;
+            if (pg != null && n > 0) {
+                i = fillPgRound(batch, firstLsn, 0);
+                if (i == n && failed.isEmpty()) {
+                    writeInOneRoundTrip(c);
+                    return;
+                }
+            }
             if (fence != null && pg == null) {
                 fence.check(fenceCheck); // shared lock on the lease row until this batch commits
             }
@@ -111,13 +130,11 @@ final class BatchWriter implements AutoCloseable {
                     s.executeBatch();
                 }
             }
-            int n = batch.size();
-            int i = 0;
+            if (pg != null) {
+                pg.execute(); // the first round, filled above (with nothing filled: the fence check alone)
+            }
             while (i < n) {
                 i = pg != null ? writePgRound(batch, firstLsn, i) : writeRound(batch, firstLsn, i);
-            }
-            if (n == 0 && pg != null && fence != null) {
-                pg.execute(); // only failed ranges were deleted: still check the fence before committing
             }
             committing = true;
             c.commit();
@@ -125,6 +142,20 @@ final class BatchWriter implements AutoCloseable {
             drop();
             throw e;
         }
+    }
+
+    /**
+     * Runs the filled round as a transaction of its own: with autocommit on, PostgreSQL runs the statements of one
+     * round trip (up to the protocol's Sync) as one implicit transaction and commits it before it answers, or rolls
+     * all of it back when one fails. So the whole batch costs one round trip. (Switching autocommit between batches
+     * sends nothing: no transaction is open then.)
+     */
+    private void writeInOneRoundTrip(Connection c) throws SQLException {
+        c.setAutoCommit(true);
+        committing = true;
+        oneRoundTrip = true;
+        pg.execute(); // on failure the connection is dropped, autocommit and all
+        c.setAutoCommit(false);
     }
 
     /** Adds records from {@code from} on to one INSERT batch and one DELETE batch and runs them; returns the next. */
@@ -175,17 +206,24 @@ final class BatchWriter implements AutoCloseable {
         return i;
     }
 
-    /**
-     * As {@link #writeRound}, on PostgreSQL: the round's fence check, INSERT and DELETE go in one round trip (see
-     * {@link PgBatch}, which takes each cancelled gtrid at most once per round).
-     */
+    /** As {@link #writeRound}, on PostgreSQL (see {@link PgBatch}): fills one round, runs it, returns the next. */
     private int writePgRound(List<Pending> batch, long firstLsn, int from) throws SQLException {
+        int i = fillPgRound(batch, firstLsn, from);
+        pg.execute();
+        return i;
+    }
+
+    /**
+     * Adds records from {@code from} on to the next {@link PgBatch} round: up to the first record for a gtrid the
+     * round already cancels (an insert after the cancel, or a second cancel: both must follow it). Returns the next.
+     */
+    private int fillPgRound(List<Pending> batch, long firstLsn, int from) {
         int i = from;
         for (; i < batch.size(); i++) {
             Pending p = batch.get(i);
             LogRecord r = p.record;
             if (pg.cancels(r.gtrid())) {
-                break; // an insert after the gtrid's cancel, or a second cancel of it: next round
+                break;
             }
             if (r.type() != RecordType.END) {
                 pg.insert(firstLsn + i, r.gtrid(), r.type().code(), p.payload);
@@ -195,7 +233,6 @@ final class BatchWriter implements AutoCloseable {
                 pg.cancel(r.gtrid(), kind);
             }
         }
-        pg.execute();
         return i;
     }
 

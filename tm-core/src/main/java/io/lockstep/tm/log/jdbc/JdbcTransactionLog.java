@@ -380,9 +380,16 @@ public final class JdbcTransactionLog implements TransactionLog {
         return failure;
     }
 
-    /** Leader only, without the lock. */
+    /**
+     * Leader only, without the lock. A batch whose kept connection fails in its first round trip is written once
+     * more on a new connection (the connection may have broken while idle): when nothing was committed yet, as it
+     * is; when that round trip also committed (PostgreSQL, one round), its outcome is unknown, so the second attempt
+     * first deletes the batch's own LSN range and then writes it again — either way the table ends up holding the
+     * batch exactly once.
+     */
     private TransactionLogException write(List<Pending> batch, long first, long last, boolean counted) {
         long started = System.nanoTime();
+        boolean outcomeUnknown = false;
         for (int attempt = 1; ; attempt++) {
             try {
                 writer.write(batch, first, unknownOutcome);
@@ -403,17 +410,18 @@ public final class JdbcTransactionLog implements TransactionLog {
                     LOG.error("{}: {}", this, e.getMessage());
                     return failure;
                 }
-                if (attempt == 1 && beforeCommit && writer.wasReused()) {
-                    continue; // the kept connection broke while idle; nothing of this batch reached the database
-                }
-                if (!beforeCommit && !batch.isEmpty()) {
+                if (!beforeCommit && !batch.isEmpty() && !outcomeUnknown) {
                     unknownOutcome.add(new long[] {first, last});
+                    outcomeUnknown = true;
+                }
+                if (attempt == 1 && writer.wasReused() && (beforeCommit || writer.failedInOneRoundTrip())) {
+                    continue; // the kept connection may have broken while idle: once more on a new one
                 }
                 String what = batch.isEmpty() ? "cleanup of failed batches" : "a batch of " + batch.size()
                         + " record(s) (LSN " + first + ".." + last + ")";
                 TransactionLogException failure = new TransactionLogException(this + ": " + what + " was not "
-                        + "committed" + (beforeCommit ? "" : " (outcome of the COMMIT unknown; its rows will be "
-                        + "deleted)") + ": " + e.getMessage(), e);
+                        + "committed" + (outcomeUnknown ? " (outcome of the COMMIT unknown; its rows will be "
+                        + "deleted)" : "") + ": " + e.getMessage(), e);
                 LOG.warn("{}", failure.getMessage());
                 return failure;
             }

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 abstract class JdbcTransactionLogContract {
     static final String NODE = "jdbclog-n1";
 
-    private final List<JdbcTransactionLog> opened = new ArrayList<>();
+    final List<JdbcTransactionLog> opened = new ArrayList<>();
     LogDatabase db;
     String table;
 
@@ -300,10 +300,11 @@ abstract class JdbcTransactionLogContract {
         JdbcTransactionLog log = JdbcTransactionLog.open(faulty, NODE, table);
         opened.add(log);
         log.append(commit(1), true);
-        faulty.failNextCommitAfterCommitting();
+        faulty.failCommitsAfterCommitting(); // the first attempt and the one on a new connection
         assertThatThrownBy(() -> log.append(commit(2), true)).isInstanceOf(TransactionLogException.class)
                 .hasMessageContaining("outcome of the COMMIT unknown")
                 .hasCauseInstanceOf(SQLException.class);
+        faulty.disarm();
         assertThat(db.rows(table, NODE)).as("the server did commit it").isEqualTo(2);
         log.append(commit(3), true);
         assertThat(db.rows(table, NODE)).isEqualTo(2);
