@@ -32,11 +32,16 @@ import javax.sql.DataSource;
  * batches instead of one round trip per record); a record that would be inserted for a gtrid already deleted
  * earlier in the same batch starts a new INSERT/DELETE round, so the outcome is the same as running them in order.
  *
- * <p>With node leases, every batch first checks its writer's {@link Fence} under a shared lock on the lease row,
- * so a takeover of the node either sees the batch's rows or makes it fail.
+ * <p>On PostgreSQL a round is one round trip ({@link PgBatch}: fence check, INSERT, DELETE in one statement text),
+ * and a batch of one round with no failed ranges to delete runs it with autocommit on, as the implicit transaction
+ * of that round trip: the whole batch, COMMIT included, in one round trip. Other batches run their rounds in an
+ * explicit transaction and COMMIT.
  *
- * <p>The connection is kept between batches (autocommit off, READ COMMITTED) and dropped after any failure; the
- * next batch opens a new one, which is how the log recovers when the database is back.
+ * <p>With node leases, every batch checks its writer's {@link Fence} under a shared lock on the lease row, before
+ * any of its INSERTs and DELETEs, so a takeover of the node either sees the batch's rows or makes it fail.
+ *
+ * <p>The connection is kept between batches (autocommit off between them, READ COMMITTED) and dropped after any
+ * failure; the next batch opens a new one, which is how the log recovers when the database is back.
  */
 final class BatchWriter implements AutoCloseable {
 

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * log lives where the operators already keep their data. PostgreSQL first; MariaDB, MySQL and H2 work with the
  * same SQL. The driver and the {@link DataSource} are the application's: this class uses {@code java.sql} only.
  *
- * <p>The log database is never an XA participant: every batch is one plain local transaction (autocommit off,
- * READ COMMITTED) on a connection of its own, which must not be enlisted in any global transaction (give it a
+ * <p>The log database is never an XA participant: every batch is one plain local transaction (READ COMMITTED; on
+ * PostgreSQL a one-round batch is the implicit transaction of one round trip, see {@link BatchWriter}) on a
+ * connection of its own, which must not be enlisted in any global transaction (give it a
  * plain, non-XA data source). Rows are this node's only ({@code node_id}); several nodes can share one table.
  *
  * <h2>Group commit (leader/follower)</h2>
