@@ -121,7 +121,7 @@ final class BatchWriter implements AutoCloseable {
                     return;
                 }
             }
-            if (fence != null && pg == null) {
+            if (fence != null && (pg == null || !failed.isEmpty())) {
                 fence.check(fenceCheck); // shared lock on the lease row until this batch commits
             }
             if (!failed.isEmpty()) {
@@ -136,7 +136,7 @@ final class BatchWriter implements AutoCloseable {
                 }
             }
             if (pg != null) {
-                pg.execute(); // the first round, filled above (with nothing filled: the fence check alone)
+                pg.execute(); // the first round, filled above (nothing filled: only the fence check of PgBatch)
             }
             while (i < n) {
                 i = pg != null ? writePgRound(batch, firstLsn, i) : writeRound(batch, firstLsn, i);
@@ -281,8 +281,8 @@ final class BatchWriter implements AutoCloseable {
                 } else {
                     insert = c.prepareStatement(table.insert);
                     cancel = c.prepareStatement(table.cancel);
-                    fenceCheck = fence == null ? null : fence.prepare(c);
                 }
+                fenceCheck = fence == null ? null : fence.prepare(c);
             } catch (SQLException | RuntimeException e) {
                 closeQuietly(c);
                 throw e;
