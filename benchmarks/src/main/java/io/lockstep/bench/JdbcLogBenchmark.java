@@ -116,8 +116,8 @@ public class JdbcLogBenchmark {
             PgTableWrites w = PgTableWrites.settled(pg, table);
             System.out.printf("[%s, %d threads] PostgreSQL table %s: %d transactions, %s%n", log,
                     params.getThreads(), table, n, w.perTransaction(n));
-            if (w.inserted < n) {
-                throw new IllegalStateException(log + " inserted " + w.inserted + " rows into " + table + " for " + n
+            if (w.inserted() < n) {
+                throw new IllegalStateException(log + " inserted " + w.inserted() + " rows into " + table + " for " + n
                         + " transactions: its log did not go to PostgreSQL");
             }
             if (log.equals("narayana-jdbc")) {

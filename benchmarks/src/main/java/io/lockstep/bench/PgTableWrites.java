@@ -14,21 +14,11 @@ import java.util.Locale;
  * a second, and always when the backend exits, so read them after the writers' connections are closed
  * ({@link #settled}).
  */
-final class PgTableWrites {
+record PgTableWrites(long inserted, long updated, long deleted) {
     private static final String SQL = "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables"
             + " WHERE relname = ?";
     private static final long SETTLE_MILLIS = 10_000;
     private static final long POLL_MILLIS = 250;
-
-    final long inserted;
-    final long updated;
-    final long deleted;
-
-    private PgTableWrites(long inserted, long updated, long deleted) {
-        this.inserted = inserted;
-        this.updated = updated;
-        this.deleted = deleted;
-    }
 
     /**
      * The counts of {@code table} (an unquoted name: PostgreSQL folds it to lower case) once they stop changing:

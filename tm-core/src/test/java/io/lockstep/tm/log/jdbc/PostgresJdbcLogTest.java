@@ -16,9 +16,7 @@ class PostgresJdbcLogTest extends JdbcTransactionLogContract {
     @DisplayName("a batch whose one round trip committed but broke is written again on a new connection, once")
     void oneRoundTripInDoubtIsWrittenAgainExactlyOnce() throws Exception {
         CommitFaultDataSource faulty = new CommitFaultDataSource(db.dataSource());
-        JdbcTransactionLog log = JdbcTransactionLog.open(faulty, NODE, table);
-        opened.add(log);
-        log.append(commit(1), true);
+        JdbcTransactionLog log = openAfterOneCommit(faulty);
         faulty.failNextCommitAfterCommitting();
         log.append(commit(2), true); // committed, reported lost, deleted and written again: its caller succeeds
         log.end(gtrid(1));
