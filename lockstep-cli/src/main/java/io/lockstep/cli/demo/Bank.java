@@ -128,7 +128,7 @@ public final class Bank implements XAResourceSource {
     }
 
     /** Drops and recreates the account table with {@code accounts} accounts of {@code balance} each. */
-    public void open(int accounts, long balance) throws SQLException {
+    public void open(int count, long balance) throws SQLException {
         XAConnection xc = connect();
         try (Connection c = xc.getConnection(); Statement s = c.createStatement()) {
             c.setAutoCommit(true);
@@ -137,7 +137,7 @@ public final class Bank implements XAResourceSource {
             s.execute("CREATE TABLE " + transfers + " (id VARCHAR(64) PRIMARY KEY)");
             s.execute("CREATE TABLE " + accounts + " (id INT PRIMARY KEY, balance BIGINT NOT NULL)");
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + accounts + " VALUES (?, ?)")) {
-                for (int i = 1; i <= accounts; i++) {
+                for (int i = 1; i <= count; i++) {
                     ps.setInt(1, i);
                     ps.setLong(2, balance);
                     ps.addBatch();
@@ -151,21 +151,20 @@ public final class Bank implements XAResourceSource {
 
     /** Ids of the transfers recorded in this bank. */
     public java.util.Set<String> transferIds() throws SQLException {
-        XAConnection xc = connect();
         java.util.Set<String> ids = new java.util.HashSet<>();
-        try (Connection c = xc.getConnection(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT id FROM " + transfers)) {
-            while (rs.next()) {
-                ids.add(rs.getString(1));
-            }
-        } finally {
-            xc.close();
-        }
+        read("SELECT id FROM " + transfers, rs -> ids.add(rs.getString(1)));
         return ids;
     }
 
     public long total() throws SQLException {
         return query("SELECT COALESCE(SUM(balance), 0) FROM " + accounts);
+    }
+
+    /** Every account's balance, by account id. */
+    public java.util.Map<Integer, Long> balances() throws SQLException {
+        java.util.Map<Integer, Long> all = new java.util.TreeMap<>();
+        read("SELECT id, balance FROM " + accounts, rs -> all.put(rs.getInt(1), rs.getLong(2)));
+        return all;
     }
 
     long balance(int account) throws SQLException {
@@ -192,10 +191,22 @@ public final class Bank implements XAResourceSource {
     }
 
     private long query(String sql) throws SQLException {
+        long[] value = new long[1];
+        read(sql, rs -> value[0] = rs.getLong(1));
+        return value[0];
+    }
+
+    private interface RowReader {
+        void row(ResultSet rs) throws SQLException;
+    }
+
+    /** Runs {@code sql} on a connection of its own outside any transaction and hands each row to {@code reader}. */
+    private void read(String sql, RowReader reader) throws SQLException {
         XAConnection xc = connect();
         try (Connection c = xc.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
+            while (rs.next()) {
+                reader.row(rs);
+            }
         } finally {
             xc.close();
         }

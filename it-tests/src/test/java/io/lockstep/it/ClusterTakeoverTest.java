@@ -1,0 +1,309 @@
+package io.lockstep.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lockstep.cli.demo.Bank;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 12 with real processes: every node is a child JVM ({@link ClusterNode}) with its transaction log and node
+ * lease in one PostgreSQL table ({@code lockstep.log.type=jdbc}, 2 s leases), moving money between PostgreSQL and
+ * MariaDB (pooled XA data sources, mysql-connector-j) on several threads. Nodes are killed mid two-phase commit,
+ * paused with SIGSTOP, or stopped for good; the live peers must take their transactions over.
+ *
+ * <p>After every scenario: money is conserved in each account pair (every transfer moves an amount from account k in
+ * PostgreSQL to account k in MariaDB, so {@code A[k] + B[k]} never changes), the transfer ids in both databases are
+ * the same set (no half-applied transfer), every transfer a node reported committed is in it, the transactions a
+ * crash point stopped after their COMMIT record are applied and those stopped before it are not, and no branch of
+ * the nodes is left prepared in either database (MariaDB's XA RECOVER is server-wide: filtered by node id).
+ *
+ * <p>Tables {@code it_cluster_*}, node ids {@code itc*}, so the suite runs beside the others.
+ */
+class ClusterTakeoverTest {
+    private static final String LOG_TABLE = "it_cluster_log";
+    private static final Duration LEASE = Duration.ofSeconds(2);
+    private static final Duration RECOVERY_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * From a node's death (or pause) to a peer's TAKEOVER_DONE: its lease runs out at most one lease after its last
+     * renewal, a peer's search (every third of a lease) finds it, claims it and runs a pass; one retried pass (a
+     * recovery interval) and 2 s of scheduling slack on a loaded 2-core machine allowed.
+     */
+    private static final Duration TAKEOVER_BOUND = LEASE.plus(LEASE.dividedBy(3)).plus(RECOVERY_INTERVAL)
+            .plus(Duration.ofSeconds(2));
+    private static final int ACCOUNTS = 100;
+    private static final long BALANCE = 1_000;
+    private static final int THREADS = 3;
+    /** Exit status of a node halted at a crash point (CrashChild.HALT_STATUS). */
+    private static final int HALTED = 99;
+
+    private final Bank a = Bank.of("itc-pg", "postgres", Servers.postgres())
+            .withTables("it_cluster_account", "it_cluster_transfer");
+    private final Bank b = Bank.of("itc-maria", "mysql", Servers.mysql())
+            .withTables("it_cluster_account", "it_cluster_transfer");
+    private final LeaseTable leases = new LeaseTable(LOG_TABLE);
+    private final List<ClusterNode> nodes = new ArrayList<>();
+    private int nextAccount = 1;
+
+    @BeforeEach
+    void freshTables() throws Exception {
+        rollBackLeftovers();
+        leases.drop();
+        a.open(ACCOUNTS, BALANCE);
+        b.open(ACCOUNTS, BALANCE);
+    }
+
+    @AfterEach
+    void killNodes() throws Exception {
+        for (ClusterNode n : nodes) {
+            n.close();
+        }
+        rollBackLeftovers();
+    }
+
+    /** Branches an earlier failed run left prepared would hold locks and prepared-transaction slots. */
+    private static void rollBackLeftovers() throws Exception {
+        Prepared.rollBack(Prepared.postgres(Servers.PG_URL), node -> node.startsWith("itc"));
+        Prepared.rollBack(Prepared.mysql(Servers.MYSQL_URL), node -> node.startsWith("itc"));
+    }
+
+    private ClusterNode node(String id) throws Exception {
+        return node(id, THREADS, false);
+    }
+
+    private ClusterNode node(String id, int threads, boolean waitGo) throws Exception {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("lockstep.log.type", "jdbc");
+        config.put("lockstep.log.jdbcUrl", Servers.postgresPlain());
+        config.put("lockstep.log.jdbcUser", Servers.PG_USER);
+        if (!Servers.PG_PASSWORD.isEmpty()) {
+            config.put("lockstep.log.jdbcPassword", Servers.PG_PASSWORD);
+        }
+        config.put("lockstep.log.jdbcTable", LOG_TABLE);
+        config.put("lockstep.cluster.leaseTimeout", LEASE.toString());
+        config.put("lockstep.recoveryInterval", RECOVERY_INTERVAL.toString());
+        ClusterNode n = ClusterNode.start(id, config, a, b, threads, nextAccount, waitGo);
+        nextAccount += threads;
+        nodes.add(n);
+        return n;
+    }
+
+    /** Waits until every node has started and committed some transfers. */
+    private static void awaitLoad(ClusterNode... running) {
+        for (ClusterNode n : running) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> n.commits() >= 20 || !n.isAlive());
+            assertThat(n.commits()).as("node %s committed transfers; its output:%n%s", n.id, n.tail())
+                    .isGreaterThanOrEqualTo(20);
+        }
+    }
+
+    /** Waits until node {@code dead}'s row is RECOVERED (a peer's TAKEOVER_DONE); returns the time it took. */
+    private Duration awaitRecovered(String dead, long sinceMillis, Duration bound) {
+        await().atMost(bound).pollInterval(Duration.ofMillis(50))
+                .until(() -> "RECOVERED".equals(leases.row(dead).state()));
+        return Duration.ofMillis(System.currentTimeMillis() - sinceMillis);
+    }
+
+    private void assertNothingPrepared(String node) throws Exception {
+        assertThat(a.preparedLockstepBranches(node)).as("branches of %s prepared in PostgreSQL", node).isEmpty();
+        assertThat(b.preparedLockstepBranches(node)).as("branches of %s prepared in MariaDB", node).isEmpty();
+    }
+
+    /** The ledger invariants, once every node has stopped. */
+    private void assertLedger(List<String> mustBeApplied, List<String> mustNotBeApplied) throws Exception {
+        for (ClusterNode n : nodes) {
+            assertThat(n.isAlive()).as("node %s has ended", n.id).isFalse();
+            assertNothingPrepared(n.id);
+        }
+        Map<Integer, Long> inA = a.balances();
+        Map<Integer, Long> inB = b.balances();
+        for (int k = 1; k <= ACCOUNTS; k++) {
+            assertThat(inA.get(k) + inB.get(k)).as("account %d: money conserved across both databases", k)
+                    .isEqualTo(2 * BALANCE);
+        }
+        Set<String> idsA = a.transferIds();
+        Set<String> idsB = b.transferIds();
+        assertThat(idsA).as("no transfer half applied").isEqualTo(idsB);
+        Set<String> reported = new HashSet<>();
+        nodes.forEach(n -> reported.addAll(n.committed()));
+        assertThat(idsA).as("every transfer a node reported committed is applied").containsAll(reported);
+        assertThat(idsA).as("transfers whose COMMIT record was durable").containsAll(mustBeApplied);
+        for (String id : mustNotBeApplied) {
+            assertThat(idsA).as("transfer stopped before its COMMIT record").doesNotContain(id);
+        }
+        System.out.printf("[cluster] %d transfers applied (%d reported committed by %d nodes)%n", idsA.size(),
+                reported.size(), nodes.size());
+    }
+
+    private static String crashed(ClusterNode n, String point) {
+        return n.lines("CRASH ").stream().filter(l -> l.endsWith(" " + point)).map(l -> l.split(" ")[1])
+                .findFirst().orElseThrow(() -> new AssertionError(n.id + " never reached " + point + ":\n" + n.tail()));
+    }
+
+    @Test
+    void aNodeKilledInPhaseTwoUnderLoadIsTakenOverByALivePeerWithinTheLeaseBound() throws Exception {
+        ClusterNode victim = node("itc1-a");
+        ClusterNode peer1 = node("itc1-b");
+        ClusterNode peer2 = node("itc1-c");
+        awaitLoad(victim, peer1, peer2);
+
+        victim.send("ARM halt:after-commit:1"); // PostgreSQL committed, MariaDB prepared, other tellers anywhere
+        assertThat(victim.awaitExit(Duration.ofSeconds(30))).as("halted").isEqualTo(HALTED);
+        long diedAt = System.currentTimeMillis();
+        String inPhaseTwo = crashed(victim, "after-commit:1");
+
+        Duration took = awaitRecovered(victim.id, diedAt, TAKEOVER_BOUND);
+        LeaseTable.Row row = leases.row(victim.id);
+        assertThat(row.claimedBy()).isIn(peer1.id, peer2.id);
+        assertThat(row.fence()).isEqualTo(2);
+        assertThat(leases.history(victim.id)).containsExactly("START@1 by itc1-a", "CLAIM@2 by " + row.claimedBy(),
+                "TAKEOVER_DONE@2 by " + row.claimedBy());
+        LeaseTable.Event claim = leases.event(victim.id, "CLAIM", 2);
+        assertThat(claim.detail()).contains("lease expired");
+        assertThat(leases.event(victim.id, "TAKEOVER_DONE", 2).detail()).containsPattern("committed [1-9]");
+        assertNothingPrepared(victim.id);
+        System.out.printf("[cluster] killed in phase 2: claimed %d ms and recovered %d ms after the kill (bound %d"
+                + " ms)%n", claim.atMillis() - diedAt, took.toMillis(), TAKEOVER_BOUND.toMillis());
+
+        int before = peer1.commits() + peer2.commits();
+        await().atMost(Duration.ofSeconds(30)).until(() -> peer1.commits() + peer2.commits() >= before + 20);
+        peer1.stop();
+        peer2.stop();
+        assertLedger(List.of(inPhaseTwo), List.of());
+        assertThat(victim.committed()).as("the victim acknowledged transfers before it died").isNotEmpty();
+    }
+
+    @Test
+    void twoPeersRacingForTheSameDeadNodeOneClaimsItAndTheOtherBacksOff() throws Exception {
+        ClusterNode victim = node("itc2-a");
+        awaitLoad(victim);
+        victim.send("ARM halt:after-log-force"); // COMMIT record durable, both branches prepared
+        assertThat(victim.awaitExit(Duration.ofSeconds(30))).isEqualTo(HALTED);
+        String decided = crashed(victim, "after-log-force");
+
+        // Both peers load their classes first, then build their managers at the same moment, once the dead node's
+        // lease has expired: each one's first search finds it.
+        ClusterNode p1 = node("itc2-b", THREADS, true);
+        ClusterNode p2 = node("itc2-c", THREADS, true);
+        await().atMost(Duration.ofSeconds(60)).until(() -> p1.said("WAITING") && p2.said("WAITING"));
+        await().atMost(LEASE.multipliedBy(3)).pollInterval(Duration.ofMillis(50))
+                .until(() -> leases.row(victim.id).expired());
+        long goAt = System.currentTimeMillis();
+        p1.go();
+        p2.go();
+
+        Duration took = awaitRecovered(victim.id, goAt, TAKEOVER_BOUND.plus(Duration.ofSeconds(10)));
+        String winner = leases.row(victim.id).claimedBy();
+        assertThat(winner).isIn(p1.id, p2.id);
+        ClusterNode loser = winner.equals(p1.id) ? p2 : p1;
+        assertThat(leases.history(victim.id)).as("exactly one claim of the dead node, finished by its claimer")
+                .containsExactly("START@1 by itc2-a", "CLAIM@2 by " + winner, "TAKEOVER_DONE@2 by " + winner);
+        assertThat(leases.event(victim.id, "TAKEOVER_DONE", 2).detail()).containsPattern("committed [2-9]");
+        assertNothingPrepared(victim.id);
+        boolean sawIt = loser.lines("").stream().anyMatch(l -> l.contains("node " + victim.id + " is not claimable"));
+        System.out.printf("[cluster] race: %s claimed the dead node, %s backed off (%s); recovered %d ms after both"
+                + " started%n", winner, loser.id, sawIt ? "after finding it already claimed"
+                : "it was no candidate any more when it looked", took.toMillis());
+
+        awaitLoad(p1, p2);
+        p1.stop();
+        p2.stop();
+        assertLedger(List.of(decided), List.of());
+        assertThat(leases.history(victim.id)).as("nobody touched the dead node afterwards").hasSize(3);
+    }
+
+    @Test
+    void aPausedNodeIsTakenOverAndOnceResumedItsCommitsFailBecauseItIsFenced() throws Exception {
+        ClusterNode zombie = node("itc3-a", 4, false);
+        ClusterNode peer = node("itc3-b");
+        awaitLoad(zombie, peer);
+        // Two tellers of the zombie stop mid-commit for good: their MariaDB branches stay prepared and attached to
+        // the zombie's live connections, which MariaDB lets no other session resolve.
+        zombie.send("ARM stall:after-commit:1,stall:before-log-force");
+        await().atMost(Duration.ofSeconds(30)).until(() -> zombie.lines("CRASH ").size() == 2);
+        String decided = crashed(zombie, "after-commit:1");
+        String undecided = crashed(zombie, "before-log-force");
+
+        zombie.pause();
+        long pausedAt = System.currentTimeMillis();
+        await().atMost(TAKEOVER_BOUND).pollInterval(Duration.ofMillis(50))
+                .until(() -> leases.event(zombie.id, "CLAIM", 2) != null);
+        long claimedAfter = leases.event(zombie.id, "CLAIM", 2).atMillis() - pausedAt;
+        assertThat(leases.row(zombie.id).claimedBy()).isEqualTo(peer.id);
+        // The peer's passes run while the zombie is frozen; a takeover may only report DONE once nothing of the
+        // node is prepared any more.
+        await().atMost(RECOVERY_INTERVAL.multipliedBy(4)).pollInterval(Duration.ofMillis(50))
+                .until(() -> leases.event(zombie.id, "TAKEOVER_PENDING", 2) != null
+                        || "RECOVERED".equals(leases.row(zombie.id).state()));
+        if ("RECOVERED".equals(leases.row(zombie.id).state())) {
+            assertNothingPrepared(zombie.id);
+        }
+
+        zombie.resume();
+        await().atMost(Duration.ofSeconds(30)).until(() -> zombie.lines("FENCED ").size() == 2);
+        for (String fenced : zombie.lines("FENCED ")) {
+            assertThat(fenced).contains("RollbackException").contains("is fenced").contains("restart");
+        }
+        await().atMost(LEASE.multipliedBy(2)).until(() -> leases.event(zombie.id, "FENCED", 1) != null);
+        assertThat(leases.event(zombie.id, "FENCED", 1).byNode()).isEqualTo(zombie.id);
+        zombie.stop();
+        long stoppedAt = System.currentTimeMillis();
+
+        Duration took = awaitRecovered(zombie.id, stoppedAt, RECOVERY_INTERVAL.multipliedBy(2)
+                .plus(Duration.ofSeconds(5)));
+        List<String> history = leases.history(zombie.id);
+        assertThat(history).startsWith("START@1 by itc3-a").contains("CLAIM@2 by itc3-b", "FENCED@1 by itc3-a")
+                .endsWith("TAKEOVER_DONE@2 by itc3-b")
+                .doesNotContain("TAKEOVER_ABANDONED@2 by itc3-b");
+        assertThat(history.stream().filter(e -> e.startsWith("CLAIM")).collect(Collectors.toList())).hasSize(1);
+        assertNothingPrepared(zombie.id);
+        System.out.printf("[cluster] zombie: claimed %d ms after SIGSTOP; %d fenced commits after SIGCONT; recovered"
+                + " %d ms after the zombie exited; history %s%n", claimedAfter, zombie.lines("FENCED ").size(),
+                took.toMillis(), history);
+
+        peer.stop();
+        assertLedger(List.of(decided), List.of(undecided));
+    }
+
+    @Test
+    void aNodeScaledDownWithInDoubtWorkIsFinishedByThePeersWithoutARestart() throws Exception {
+        ClusterNode n1 = node("itc4-a");
+        ClusterNode n2 = node("itc4-b");
+        ClusterNode leaving = node("itc4-c");
+        awaitLoad(n1, n2, leaving);
+        leaving.send("ARM stall:after-commit:1,stall:before-log-force");
+        await().atMost(Duration.ofSeconds(30)).until(() -> leaving.lines("CRASH ").size() == 2);
+        String decided = crashed(leaving, "after-commit:1");
+        String undecided = crashed(leaving, "before-log-force");
+
+        leaving.terminate(); // SIGTERM: its shutdown hook closes the manager (lease STOPPED), the JVM exits
+        leaving.awaitExit(Duration.ofSeconds(60));
+        long goneAt = System.currentTimeMillis();
+        assertThat(leaving.said("CLOSED ")).as("closed cleanly; output:%n%s", leaving.tail()).isTrue();
+
+        Duration took = awaitRecovered(leaving.id, goneAt, TAKEOVER_BOUND);
+        String peer = leases.row(leaving.id).claimedBy();
+        assertThat(peer).isIn(n1.id, n2.id);
+        List<String> history = leases.history(leaving.id);
+        assertThat(history).startsWith("START@1 by itc4-c", "STOP@1 by itc4-c", "CLAIM@2 by " + peer)
+                .endsWith("TAKEOVER_DONE@2 by " + peer);
+        assertThat(leases.event(leaving.id, "CLAIM", 2).detail()).contains("node stopped");
+        assertNothingPrepared(leaving.id);
+        System.out.printf("[cluster] scale-down: recovered %d ms after the node exited; history %s%n",
+                took.toMillis(), history);
+
+        n1.stop();
+        n2.stop();
+        assertLedger(List.of(decided), List.of(undecided));
+    }
+}
