@@ -67,6 +67,7 @@ class ClusterTakeoverTest {
     void killNodes() throws Exception {
         for (ClusterNode n : nodes) {
             n.close();
+            System.out.printf("---- last output of node %s (%d commits):%n%s%n", n.id, n.commits(), n.tail());
         }
         rollBackLeftovers();
     }

@@ -53,8 +53,8 @@ public final class ClusterNodeChild {
     private final int threads;
     private final int firstAccount;
     private final List<Injection> injections = new CopyOnWriteArrayList<>();
-    /** The transfer id of the calling teller's transaction, for the crash points' reports. */
-    private final ThreadLocal<String> current = new ThreadLocal<>();
+    /** The calling teller's transfer, for the crash points. */
+    private final ThreadLocal<Attempt> current = new ThreadLocal<>();
     private final Set<Thread> stalled = ConcurrentHashMap.newKeySet();
     private final List<Thread> tellers = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -147,7 +147,7 @@ public final class ClusterNodeChild {
 
     /** Moves {@code amount} from bank A's account to bank B's in one global transaction. */
     private void transfer(String id, int account, long amount) throws Exception {
-        current.set(id);
+        current.set(new Attempt(id));
         tm.begin();
         try {
             try (Connection c = bankA.getConnection()) {
@@ -174,17 +174,27 @@ public final class ClusterNodeChild {
     private void enlistTripwire(int afterBranch, String id) throws Exception {
         for (Injection injection : injections) {
             if (injection.point.kind() == CrashPoint.Kind.AFTER_COMMIT && injection.point.n() == afterBranch
-                    && injection.take()) {
+                    && take(injection)) {
                 tm.getTransaction().enlistResource(Tripwire.armed(() -> fire(injection, id)));
             }
         }
     }
 
+    /** Whether the calling teller's transaction gets {@code injection} (one injection per transaction at most). */
+    private boolean take(Injection injection) {
+        Attempt attempt = current.get();
+        if (attempt == null || attempt.injected || !injection.fired.compareAndSet(false, true)) {
+            return false;
+        }
+        attempt.injected = true;
+        return true;
+    }
+
     private void stateChanged(jakarta.transaction.Transaction tx, String gtrid, TransactionState from,
             TransactionState to) {
         for (Injection injection : injections) {
-            if (injection.point.haltsOn(to) && injection.take()) {
-                fire(injection, current.get());
+            if (injection.point.haltsOn(to) && take(injection)) {
+                fire(injection, current.get().id);
             }
         }
     }
@@ -260,8 +270,16 @@ public final class ClusterNodeChild {
 
     /** A crash point armed by the parent; fires once. */
     private record Injection(String action, CrashPoint point, AtomicBoolean fired) {
-        boolean take() {
-            return fired.compareAndSet(false, true);
+    }
+
+    /** One transfer of a teller. */
+    private static final class Attempt {
+        final String id;
+        /** A crash point was given to this transaction. */
+        boolean injected;
+
+        Attempt(String id) {
+            this.id = id;
         }
     }
 }

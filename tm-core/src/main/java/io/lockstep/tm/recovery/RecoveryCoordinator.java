@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Live set = COMMIT records without END ({@link RecordIndex}), minus transactions still alive in this JVM.</li>
  *   <li>Each registered source: {@code recover(TMSTARTRSCAN)} … {@code recover(TMENDRSCAN)}; only Xids with
  *       Lockstep's format id and a node id in {@code recoveryNodes} are touched.</li>
- *   <li>Xid whose gtrid has a COMMIT record → {@code commit(xid, false)}; {@code XAER_NOTA} = already done.</li>
+ *   <li>Xid whose gtrid has a COMMIT record → {@code commit(xid, false)}; {@code XAER_NOTA} = already done, but only
+ *       once a later scan no longer lists the branch: MariaDB and MySQL answer XAER_NOTA for a branch still attached
+ *       to the live session that prepared it (see {@code LISTED_BUT_UNKNOWN}).</li>
  *   <li>Xid without a record → orphan, rolled back (presumed abort) only when it cannot belong to a transaction
  *       that may still write its record: it comes from an earlier incarnation of this node (its gtrid's epoch is
  *       not ours — the directory lock guarantees that incarnation is dead), or it was seen in the previous pass
@@ -68,6 +70,17 @@ public final class RecoveryCoordinator implements AutoCloseable {
     private static final int MAX_SCAN_BATCHES = 10_000;
     /** Fewer branches than this per extra connection are resolved on the scanning connection alone. */
     private static final int MIN_BRANCHES_PER_WORKER = 32;
+    /**
+     * Why a branch this pass's recover() listed, but whose commit or rollback answered XAER_NOTA, is not counted done
+     * yet. Either someone finished it between the scan and the call, or — MariaDB and MySQL — the branch is still
+     * attached to the session that prepared it, which the server lets no other session resolve until it ends: the
+     * session of a node that is paused, cut off or closing, or a pooled connection kept after a phase-2 error. Counted
+     * done only once a scan no longer lists it; until then its COMMIT record keeps it committed, and a takeover is
+     * not finished.
+     */
+    private static final String LISTED_BUT_UNKNOWN = "XAER_NOTA although recover() lists the branch: finished by"
+            + " someone else just now, or still attached to the session that prepared it (MariaDB and MySQL refuse"
+            + " other sessions until it ends); counted done once recover() no longer lists it";
 
     private final String ownNode;
     private final long ownEpoch;
@@ -479,6 +492,10 @@ public final class RecoveryCoordinator implements AutoCloseable {
                 committed.add(new RecoveryReport.Item(source, xid.toString(), "committed (COMMIT record)"));
                 return;
             } catch (XAException e) {
+                if (e.errorCode == XAException.XAER_NOTA) {
+                    stillPending(source, xid, true, "commit: " + LISTED_BUT_UNKNOWN);
+                    return;
+                }
                 XAOutcome o = XAErrors.classify(XAPhase.COMMIT, e.errorCode, true);
                 switch (o) {
                     case DONE:
@@ -523,7 +540,10 @@ public final class RecoveryCoordinator implements AutoCloseable {
                 rolledBack.add(new RecoveryReport.Item(source, xid.toString(), "orphan rolled back (presumed abort)"));
             } catch (XAException e) {
                 XAOutcome o = XAErrors.classify(XAPhase.ROLLBACK, e.errorCode, true);
-                if (o == XAOutcome.DONE) {
+                if (e.errorCode == XAException.XAER_NOTA) {
+                    seenNow.put(key, first == null ? now : first);
+                    stillPending(source, xid, false, "rollback: " + LISTED_BUT_UNKNOWN);
+                } else if (o == XAOutcome.DONE) {
                     rolledBack.add(new RecoveryReport.Item(source, xid.toString(), "already rolled back"));
                 } else if (o.isHeuristic()) {
                     heuristic(source, xar, xid, o, e);

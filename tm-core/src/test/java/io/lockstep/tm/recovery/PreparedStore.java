@@ -12,7 +12,8 @@ import javax.transaction.xa.Xid;
 
 /**
  * A small resource manager for recovery tests: it keeps prepared branches (as a real RM keeps them across
- * connections), commits and rolls them back, and can be made unreachable or answer with a heuristic.
+ * connections), commits and rolls them back, and can be made unreachable or answer with an error code (a heuristic,
+ * or XAER_NOTA for a branch it lists, as MariaDB does for one still attached to the session that prepared it).
  */
 final class PreparedStore implements XAResourceSource {
     final String name;
@@ -20,6 +21,7 @@ final class PreparedStore implements XAResourceSource {
     final List<String> calls = new ArrayList<>();
     volatile boolean reachable = true;
     volatile int commitError;
+    volatile int rollbackError;
 
     PreparedStore(String name) {
         this.name = name;
@@ -51,6 +53,9 @@ final class PreparedStore implements XAResourceSource {
             }
             @Override public void rollback(Xid xid) throws XAException {
                 calls.add("rollback " + xid);
+                if (rollbackError != 0) {
+                    throw new XAException(rollbackError);
+                }
                 if (prepared.remove(xid) == null) {
                     throw new XAException(XAException.XAER_NOTA);
                 }
