@@ -138,10 +138,11 @@ final class ClusterNode implements AutoCloseable {
         process.destroy();
     }
 
-    /** Waits for the JVM to end; returns its exit status. */
+    /** Waits for the JVM to end and its output to be read; returns its exit status. */
     int awaitExit(Duration timeout) throws InterruptedException {
         assertThat(process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
                 .as("node %s ended within %s; its output:%n%s", id, timeout, tail()).isTrue();
+        reader.join(10_000);
         return process.exitValue();
     }
 
@@ -149,7 +150,6 @@ final class ClusterNode implements AutoCloseable {
     void stop() throws Exception {
         send("STOP");
         assertThat(awaitExit(Duration.ofSeconds(60))).as("exit status of %s; output:%n%s", id, tail()).isZero();
-        reader.join(10_000);
         assertThat(said("CLOSED ")).as("node %s closed its manager; output:%n%s", id, tail()).isTrue();
     }
 

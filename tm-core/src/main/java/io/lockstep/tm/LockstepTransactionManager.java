@@ -83,7 +83,9 @@ public final class LockstepTransactionManager
         if (given != null) {
             opened = given;
         } else if (config.logType() == LogType.JDBC) {
-            logDb = new UrlDataSource(config.logJdbcUrl(), config.logJdbcUser(), config.logJdbcPassword());
+            // a node frozen inside a log transaction must not hold its lease row's lock past its lease
+            logDb = new UrlDataSource(config.logJdbcUrl(), config.logJdbcUser(), config.logJdbcPassword())
+                    .withIdleInTransactionTimeout(config.clusterLeaseTimeout());
             lease = acquireLease(config, logDb);
             try {
                 opened = openJdbcLog(config, logDb, lease);

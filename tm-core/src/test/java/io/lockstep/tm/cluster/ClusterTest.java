@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import javax.sql.XAConnection;
 import javax.transaction.xa.XAResource;
 import org.junit.jupiter.api.AfterEach;
@@ -181,10 +182,14 @@ class ClusterTest {
         final LockstepXid orphan;
 
         DeadNode(String id) throws Exception {
-            lease = NodeLease.acquire(db.dataSource(), TABLE, id, LEASE, Duration.ofSeconds(10));
+            this(id, db.dataSource());
+        }
+
+        DeadNode(String id, DataSource nodeDb) throws Exception {
+            lease = NodeLease.acquire(nodeDb, TABLE, id, LEASE, Duration.ofSeconds(10));
             long epoch = System.currentTimeMillis();
             lease.publishGtridEpoch(epoch);
-            log = JdbcTransactionLog.open(db.dataSource(), id, TABLE, lease.logFence());
+            log = JdbcTransactionLog.open(nodeDb, id, TABLE, lease.logFence());
             Gtrid gtrids = new Gtrid(id, epoch);
             committed = LockstepXid.of(gtrids.next(), 1);
             orphan = LockstepXid.of(gtrids.next(), 1);
@@ -223,6 +228,33 @@ class ClusterTest {
                 .hasMessageContaining("restart");
         assertThat(db.rows(TABLE, "dead-a")).isZero();
         assertThat(dead.lease.renew()).as("its lease renewal tells it too").isFalse();
+    }
+
+    @Test
+    void aNodeFrozenInsideALogTransactionDoesNotHoldUpItsTakeoverPastItsLease() throws Exception {
+        // A log batch checks the fence under a shared lock on the node's lease row until it commits; a process that
+        // stops dead in between (SIGSTOP, a long GC pause, a frozen VM) keeps that lock, and a peer's claim waits
+        // for it. The node's connections, as the manager opens them, end themselves after one lease idle in a
+        // transaction.
+        DataSource nodeDb = db.dataSource().withIdleInTransactionTimeout(LEASE);
+        DeadNode frozen = new DeadNode("frozen-h", nodeDb);
+        Connection inBatch = nodeDb.getConnection();
+        inBatch.setAutoCommit(false);
+        try (Statement s = inBatch.createStatement(); ResultSet rs = s.executeQuery("SELECT fence FROM " + TABLE
+                + "_nodes WHERE node_id = 'frozen-h' FOR SHARE")) {
+            assertThat(rs.next()).isTrue();
+        }
+
+        LockstepTransactionManager peer = node("peer-h");
+        open.add(inBatch); // closed first, should the peer still wait for its lock
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> nodes(peer).get("frozen-h").state() == NodeState.RECOVERED);
+        assertThat(accounts()).containsExactly("frozen-h-committed");
+        assertThat(preparedGids()).isEmpty();
+        assertThat(events(peer, "frozen-h")).contains("CLAIM@2 by peer-h", "TAKEOVER_DONE@2 by peer-h");
+        assertThatThrownBy(inBatch::commit).as("the server ended the frozen session").isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> frozen.log.append(new CommitRecord(frozen.orphan.gtrid(), 1,
+                List.of(new BranchRef("pg", 1))), true)).hasMessageContaining("is fenced");
     }
 
     @Test
