@@ -133,9 +133,12 @@ final class ClusterNode implements AutoCloseable {
         Processes.run(List.of("kill", "-CONT", Long.toString(pid())));
     }
 
-    /** SIGTERM: the node's shutdown hook closes its manager cleanly (as on a Kubernetes scale-down). */
+    /**
+     * SIGTERM: the node's shutdown hook closes its manager cleanly (as on a Kubernetes scale-down). Sent through the
+     * process handle: {@link Process#destroy()} would also close our end of its output, losing what it says last.
+     */
     void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     /** Waits for the JVM to end and its output to be read; returns its exit status. */

@@ -311,9 +311,10 @@ class ClusterTakeoverTest {
         String undecided = crashed(leaving, "before-log-force");
 
         leaving.terminate(); // SIGTERM: its shutdown hook closes the manager (lease STOPPED), the JVM exits
-        leaving.awaitExit(Duration.ofSeconds(60));
+        int status = leaving.awaitExit(Duration.ofSeconds(60));
         long goneAt = System.currentTimeMillis();
-        assertThat(leaving.said("CLOSED ")).as("closed cleanly; output:%n%s", leaving.tail()).isTrue();
+        assertThat(leaving.said("CLOSED ")).as("closed cleanly (exit status %d); output:%n%s", status,
+                leaving.tail()).isTrue();
 
         Duration took = awaitRecovered(leaving.id, goneAt, TAKEOVER_BOUND);
         String peer = leases.row(leaving.id).claimedBy();

@@ -44,7 +44,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Standard output, one event a line: {@code READY <node>}, {@code COMMITTED <id>} after each commit returned,
  * {@code FENCED <id> <causes>} when a commit failed because a peer has taken the node over (that teller then stops,
  * as an application would until restarted), {@code FAILED <id> <causes>}, {@code CRASH <id> <action> <point>} just
- * before a crash point acts, {@code CLOSED <node> claims=… completed=… abandoned=…} (the takeover counters).
+ * before a crash point acts, {@code STOPPING} then {@code CLOSED <node> claims=… completed=… abandoned=…} (the
+ * takeover counters) on a clean stop.
  * Test harness for it-tests.
  */
 public final class ClusterNodeChild {
@@ -104,7 +105,14 @@ public final class ClusterNodeChild {
 
     private void start() {
         tm = Lockstep.builder().properties(new Properties()).listener(this::stateChanged).build();
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "cluster-node-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                stop();
+            } catch (RuntimeException | Error e) {
+                say("STOP FAILED " + causes(e));
+                throw e;
+            }
+        }, "cluster-node-stop"));
         bankA = dataSource(a);
         bankB = dataSource(b);
         tm.registerRecoverable(Tripwire.source());
@@ -237,6 +245,7 @@ public final class ClusterNodeChild {
         if (!stopped.compareAndSet(false, true) || tm == null) {
             return;
         }
+        say("STOPPING");
         running.set(false);
         for (Thread t : tellers) {
             if (!stalled.contains(t)) {

@@ -46,6 +46,8 @@ public final class NodeLease implements AutoCloseable {
     private final Fence logFence;
     private long lastRenewalNanos = System.nanoTime();
     private String lastRenewalFailure;
+    /** The FENCED event of this instance is in the node history. */
+    private boolean fencedRecorded;
     private boolean released;
 
     private NodeLease(LeaseTables tables, Db db, String nodeId, long leaseMillis, long fence, long previousGtridEpoch) {
@@ -287,6 +289,7 @@ public final class NodeLease implements AutoCloseable {
      */
     public boolean renew() {
         if (logFence.fencedReason() != null) {
+            recordFencedByLog();
             return false;
         }
         try {
@@ -308,6 +311,7 @@ public final class NodeLease implements AutoCloseable {
                 return why;
             });
             if (reason != null) {
+                fencedRecorded = true;
                 logFence.fenced(reason);
                 LOG.error("{}", reason);
                 return false;
@@ -328,6 +332,25 @@ public final class NodeLease implements AutoCloseable {
                         + " (logged once per cause)", nodeId, sinceMillis, leaseMillis, cause);
             }
             return true;
+        }
+    }
+
+    /**
+     * The node's own log found it fenced before a renewal did (a batch checks the fence too): records the FENCED
+     * event all the same, once, so the node history shows every fenced instance whichever noticed first.
+     */
+    private void recordFencedByLog() {
+        if (fencedRecorded) {
+            return;
+        }
+        try {
+            db.inTransaction(c -> {
+                event(c, tables, nodeId, fence, "FENCED", nodeId, logFence.fencedReason());
+                return null;
+            });
+            fencedRecorded = true;
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("cannot record that node {} is fenced yet: {}", nodeId, e.toString());
         }
     }
 

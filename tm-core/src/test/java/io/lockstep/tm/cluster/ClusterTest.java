@@ -228,6 +228,7 @@ class ClusterTest {
                 .hasMessageContaining("restart");
         assertThat(db.rows(TABLE, "dead-a")).isZero();
         assertThat(dead.lease.renew()).as("its lease renewal tells it too").isFalse();
+        assertThat(events(peer, "dead-a")).as("recorded although its log noticed first").contains("FENCED@1 by dead-a");
     }
 
     @Test
