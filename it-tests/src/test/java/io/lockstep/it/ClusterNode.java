@@ -49,20 +49,15 @@ final class ClusterNode implements AutoCloseable {
     /**
      * Starts node {@code id}: its manager's settings are {@code lockstep} system properties, its tellers use
      * accounts {@code firstAccount ..} of both banks.
-     *
-     * @param waitGo the node builds its manager only when {@link #go()} is called
      */
-    static ClusterNode start(String id, Map<String, String> lockstep, Bank a, Bank b, int threads, int firstAccount,
-            boolean waitGo) throws IOException {
+    static ClusterNode start(String id, Map<String, String> lockstep, Bank a, Bank b, int threads, int firstAccount)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dorg.slf4j.simpleLogger.log.io.lockstep.tm.cluster=debug", "-Dlockstep.nodeId=" + id));
         lockstep.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ClusterNodeChild.class.getName(),
                 a.spec(), b.spec(), Integer.toString(threads), Integer.toString(firstAccount)));
-        if (waitGo) {
-            command.add("--wait-go");
-        }
         return new ClusterNode(id, new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
@@ -117,10 +112,6 @@ final class ClusterNode implements AutoCloseable {
     void send(String command) throws IOException {
         stdin.write(command + "\n");
         stdin.flush();
-    }
-
-    void go() throws IOException {
-        send("GO");
     }
 
     /** SIGSTOP: the JVM stops dead, its connections stay open. */

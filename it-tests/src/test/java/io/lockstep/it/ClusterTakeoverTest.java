@@ -79,10 +79,10 @@ class ClusterTakeoverTest {
     }
 
     private ClusterNode node(String id) throws Exception {
-        return node(id, THREADS, false);
+        return node(id, THREADS);
     }
 
-    private ClusterNode node(String id, int threads, boolean waitGo) throws Exception {
+    private ClusterNode node(String id, int threads) throws Exception {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("lockstep.log.type", "jdbc");
         config.put("lockstep.log.jdbcUrl", Servers.postgresPlain());
@@ -93,7 +93,7 @@ class ClusterTakeoverTest {
         config.put("lockstep.log.jdbcTable", LOG_TABLE);
         config.put("lockstep.cluster.leaseTimeout", LEASE.toString());
         config.put("lockstep.recoveryInterval", RECOVERY_INTERVAL.toString());
-        ClusterNode n = ClusterNode.start(id, config, a, b, threads, nextAccount, waitGo);
+        ClusterNode n = ClusterNode.start(id, config, a, b, threads, nextAccount);
         nextAccount += threads;
         nodes.add(n);
         return n;
@@ -218,28 +218,33 @@ class ClusterTakeoverTest {
         assertThat(victim.awaitExit(Duration.ofSeconds(30))).isEqualTo(HALTED);
         String decided = crashed(victim, "after-log-force");
 
-        // Both peers load their classes first, then build their managers at the same moment, once the dead node's
-        // lease has expired: each one's first search finds it.
-        ClusterNode p1 = node("itc2-b", THREADS, true);
-        ClusterNode p2 = node("itc2-c", THREADS, true);
-        await().atMost(Duration.ofSeconds(60)).until(() -> p1.said("WAITING") && p2.said("WAITING"));
-        await().atMost(LEASE.multipliedBy(3)).pollInterval(Duration.ofMillis(50))
-                .until(() -> leases.row(victim.id).expired());
-        long goAt = System.currentTimeMillis();
-        p1.go();
-        p2.go();
+        ClusterNode p1;
+        ClusterNode p2;
+        long releasedAt;
+        // The test holds the dead node's row until both peers have found its lease expired and wait to claim it:
+        // then both claims go at once, and only the row lock orders them.
+        try (AutoCloseable gate = leases.lockRow(victim.id)) {
+            p1 = node("itc2-b");
+            p2 = node("itc2-c");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> leases.claimsWaiting() == 2);
+            releasedAt = System.currentTimeMillis();
+        }
 
-        Duration took = awaitRecovered(victim.id, goAt, TAKEOVER_BOUND.plus(Duration.ofSeconds(10)));
+        Duration took = awaitRecovered(victim.id, releasedAt, TAKEOVER_BOUND);
         String winner = leases.row(victim.id).claimedBy();
         assertThat(winner).isIn(p1.id, p2.id);
         ClusterNode loser = winner.equals(p1.id) ? p2 : p1;
         assertOneTakeover(victim.id, winner);
         assertThat(leases.event(victim.id, "TAKEOVER_DONE", 2).detail()).containsPattern("committed [2-9]");
         assertNothingPrepared(victim.id);
-        boolean sawIt = loser.lines("").stream().anyMatch(l -> l.contains("node " + victim.id + " is not claimable"));
-        System.out.printf("[cluster] race: %s claimed the dead node, %s backed off (%s); recovered %d ms after both"
-                + " started%n", winner, loser.id, sawIt ? "after finding it already claimed"
-                : "it was no candidate any more when it looked", took.toMillis());
+        await().atMost(Duration.ofSeconds(10)).until(() -> loser.said("[lockstep-takeover-" + loser.id + "]"));
+        assertThat(loser.lines("[lockstep-takeover-" + loser.id + "]")).as("the loser backed off")
+                .anySatisfy(l -> assertThat(l).contains("node " + victim.id + " is not claimable any more"))
+                .noneSatisfy(l -> assertThat(l).contains("claimed node " + victim.id));
+        System.out.printf("[cluster] race: both peers waited to claim the dead node; %s claimed it, %s found it"
+                + " claimed and backed off; recovered %d ms after the claims were released%n", winner, loser.id,
+                took.toMillis());
 
         awaitLoad(p1, p2);
         p1.stop();
@@ -251,15 +256,17 @@ class ClusterTakeoverTest {
 
     @Test
     void aPausedNodeIsTakenOverAndOnceResumedItsCommitsFailBecauseItIsFenced() throws Exception {
-        ClusterNode zombie = node("itc3-a", 4, false);
+        ClusterNode zombie = node("itc3-a", 4);
         ClusterNode peer = node("itc3-b");
         awaitLoad(zombie, peer);
-        // Two tellers of the zombie stop mid-commit for good: their MariaDB branches stay prepared and attached to
-        // the zombie's live connections, which MariaDB lets no other session resolve.
-        zombie.send("ARM stall:after-commit:1,stall:before-log-force");
-        await().atMost(Duration.ofSeconds(30)).until(() -> zombie.lines("CRASH ").size() == 2);
-        String decided = crashed(zombie, "after-commit:1");
+        // Three tellers of the zombie stop mid-commit: two for good, one until RELEASE after the pause. Their
+        // MariaDB branches stay attached to the zombie's live connections, which MariaDB lets no other session
+        // resolve; their PostgreSQL branches (prepared transactions belong to no session) the peer can resolve.
+        zombie.send("ARM stall:before-log-force,stall:after-commit:1,hold:after-log-force");
+        await().atMost(Duration.ofSeconds(30)).until(() -> zombie.lines("CRASH ").size() == 3);
         String undecided = crashed(zombie, "before-log-force");
+        String decided = crashed(zombie, "after-commit:1");
+        String held = crashed(zombie, "after-log-force");
 
         zombie.pause();
         long pausedAt = System.currentTimeMillis();
@@ -267,36 +274,38 @@ class ClusterTakeoverTest {
                 .until(() -> leases.event(zombie.id, "CLAIM", 2) != null);
         long claimedAfter = leases.event(zombie.id, "CLAIM", 2).atMillis() - pausedAt;
         assertThat(leases.row(zombie.id).claimedBy()).isEqualTo(peer.id);
-        // The peer's passes run while the zombie is frozen; a takeover may only report DONE once nothing of the
-        // node is prepared any more.
+        // The peer's first pass, with the zombie frozen: what only the zombie's sessions can finish keeps the
+        // takeover open (it must not report DONE with branches of the node still prepared); the rest is done.
         await().atMost(RECOVERY_INTERVAL.multipliedBy(4)).pollInterval(Duration.ofMillis(50))
-                .until(() -> leases.event(zombie.id, "TAKEOVER_PENDING", 2) != null
-                        || "RECOVERED".equals(leases.row(zombie.id).state()));
-        if ("RECOVERED".equals(leases.row(zombie.id).state())) {
-            assertNothingPrepared(zombie.id);
-        }
+                .until(() -> leases.event(zombie.id, "TAKEOVER_PENDING", 2) != null);
+        assertThat(leases.event(zombie.id, "TAKEOVER_PENDING", 2).detail()).contains("XAER_NOTA although recover()"
+                + " lists the branch");
+        assertThat(leases.row(zombie.id).state()).isEqualTo("CLAIMED");
+        assertThat(b.preparedLockstepBranches(zombie.id)).as("attached to the frozen zombie's sessions").isNotEmpty();
+        assertThat(a.preparedLockstepBranches(zombie.id)).as("resolved by the peer").isEmpty();
 
         zombie.resume();
+        zombie.send("RELEASE");
         await().atMost(Duration.ofSeconds(30)).until(() -> zombie.lines("FENCED ").size() == 2);
         for (String fenced : zombie.lines("FENCED ")) {
             assertThat(fenced).contains("RollbackException").contains("is fenced").contains("restart");
         }
+        assertThat(zombie.committed()).as("the held transaction's commit decision stood; the peer had committed its"
+                + " PostgreSQL branch, the zombie its MariaDB branch; output:%n%s", zombie.tail()).contains(held);
         await().atMost(LEASE.multipliedBy(2)).until(() -> leases.event(zombie.id, "FENCED", 1) != null);
-        assertThat(leases.event(zombie.id, "FENCED", 1).byNode()).isEqualTo(zombie.id);
         zombie.stop();
         long stoppedAt = System.currentTimeMillis();
 
         Duration took = awaitRecovered(zombie.id, stoppedAt, RECOVERY_INTERVAL.multipliedBy(2)
                 .plus(Duration.ofSeconds(5)));
         assertOneTakeover(zombie.id, peer.id, "FENCED@1 by itc3-a");
-        List<String> history = leases.history(zombie.id);
         assertNothingPrepared(zombie.id);
         System.out.printf("[cluster] zombie: claimed %d ms after SIGSTOP; %d fenced commits after SIGCONT; recovered"
                 + " %d ms after the zombie exited; history %s%n", claimedAfter, zombie.lines("FENCED ").size(),
-                took.toMillis(), history);
+                took.toMillis(), leases.history(zombie.id));
 
         peer.stop();
-        assertLedger(List.of(decided), List.of(undecided));
+        assertLedger(List.of(decided, held), List.of(undecided));
     }
 
     @Test

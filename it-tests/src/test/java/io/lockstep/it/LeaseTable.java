@@ -49,6 +49,42 @@ final class LeaseTable {
         }
     }
 
+    /**
+     * Locks the row of {@code node} (SELECT … FOR UPDATE) until closed: a peer's claim of that node waits for it, so
+     * claims that found the node claimable meanwhile all go at once when it is released.
+     */
+    AutoCloseable lockRow(String node) throws SQLException {
+        Connection c = connect();
+        try {
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement("SELECT fence FROM " + logTable + "_nodes WHERE node_id = ?"
+                    + " FOR UPDATE")) {
+                s.setString(1, node);
+                s.executeQuery().close();
+            }
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return () -> {
+            try (c) {
+                c.commit();
+            }
+        };
+    }
+
+    /** How many sessions wait for a lock on a row of the lease table in a claim (SELECT … FOR UPDATE). */
+    int claimsWaiting() throws SQLException {
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM pg_stat_activity"
+                + " WHERE wait_event_type = 'Lock' AND query LIKE ?")) {
+            s.setString(1, "%FROM " + logTable + "_nodes WHERE node_id = $1 FOR UPDATE");
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
     /** The row of {@code node}, or null. */
     Row row(String node) throws SQLException {
         try (Connection c = connect(); PreparedStatement s = c.prepareStatement("SELECT node_id, fence, state,"

@@ -107,7 +107,8 @@ public final class LockstepTransactionManager
             }
             RecordIndex index = new RecordIndex(opened, replayed);
             int timeout = (int) Math.min(Integer.MAX_VALUE, config.defaultTimeout().toSeconds());
-            Engine engine = new Engine(config.nodeId(), epoch, timeout, index, listener);
+            Engine engine = lease == null ? new Engine(config.nodeId(), epoch, timeout, index, listener)
+                    : new Engine(config.nodeId(), epoch, timeout, index, listener, lease.logFence()::fencedReason);
             RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
                     config.orphanSafetyInterval(), config.recoveryParallelism(), index, engine::aliveGtrids, engine.counters());
             if (lease != null) {

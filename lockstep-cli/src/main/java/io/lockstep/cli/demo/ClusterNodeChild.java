@@ -17,6 +17,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -30,16 +31,15 @@ import java.util.concurrent.locks.LockSupport;
  * recorded in both banks. Every teller has its own account, so nodes and tellers never wait for each other's row
  * locks (a paused node's locks then block nobody but itself).
  *
- * <p>Arguments: bank A spec, bank B spec ({@link Bank#spec()}), threads, first account, and optionally
- * {@code --wait-go} (load the classes, print {@code WAITING}, build the manager only when {@code GO} arrives, so
- * several nodes can start at the same moment).
+ * <p>Arguments: bank A spec, bank B spec ({@link Bank#spec()}), threads, first account.
  *
  * <p>Standard input, one command a line: {@code ARM <action>:<crash point>[,…]} with action {@code halt}
- * ({@link Runtime#halt}, like {@code kill -9}) or {@code stall} (the transaction's thread stops there for good while
- * the JVM goes on) and a {@link CrashPoint} among {@code before-log-force}, {@code after-log-force} (listener) and
- * {@code after-commit:1|2} (a {@link Tripwire} branch after the first or second bank's branch); each point fires
- * once, in the first transaction that reaches it. {@code STOP}, or the end of input, or SIGTERM: tellers finish their
- * transfer, the manager closes cleanly, the JVM exits.
+ * ({@link Runtime#halt}, like {@code kill -9}), {@code stall} (the transaction's thread stops there for good while
+ * the JVM goes on) or {@code hold} (it waits there until {@code RELEASE}, then goes on), and a {@link CrashPoint}
+ * among {@code before-log-force}, {@code after-log-force} (listener) and {@code after-commit:1|2} (a
+ * {@link Tripwire} branch after the first or second bank's branch); each point fires once, in the first transaction
+ * that reaches it, and a transaction gets one point at most. {@code STOP}, or the end of input, or SIGTERM: tellers
+ * finish their transfer, the manager closes cleanly, the JVM exits.
  *
  * <p>Standard output, one event a line: {@code READY <node>}, {@code COMMITTED <id>} after each commit returned,
  * {@code FENCED <id> <causes>} when a commit failed because a peer has taken the node over (that teller then stops,
@@ -60,6 +60,8 @@ public final class ClusterNodeChild {
     private final List<Thread> tellers = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicBoolean stopped = new AtomicBoolean();
+    /** Opened by RELEASE: transactions held at a crash point go on. */
+    private final CountDownLatch released = new CountDownLatch(1);
     private volatile LockstepTransactionManager tm;
     private LockstepDataSource bankA;
     private LockstepDataSource bankB;
@@ -75,19 +77,14 @@ public final class ClusterNodeChild {
         ClusterNodeChild node = new ClusterNodeChild(Bank.parse(args[0]), Bank.parse(args[1]),
                 Integer.parseInt(args[2]), Integer.parseInt(args[3]));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        if (args.length > 4 && args[4].equals("--wait-go")) {
-            say("WAITING");
-            String line;
-            while ((line = in.readLine()) != null && !line.trim().equals("GO")) {
-                say("IGNORED " + line);
-            }
-        }
         node.start();
         String line;
         while ((line = in.readLine()) != null) {
             String command = line.trim();
             if (command.startsWith("ARM ")) {
                 node.arm(command.substring(4));
+            } else if (command.equals("RELEASE")) {
+                node.released.countDown();
             } else if (command.equals("STOP")) {
                 break;
             } else if (!command.isEmpty()) {
@@ -212,9 +209,25 @@ public final class ClusterNodeChild {
         if (injection.action.equals("halt")) {
             HaltingResource.halt("at " + injection.point);
         }
+        if (injection.action.equals("hold")) {
+            awaitRelease();
+            say("RELEASED " + id);
+            return;
+        }
         stalled.add(Thread.currentThread());
         while (true) { // stalled for good: this transaction's thread never returns
             LockSupport.park(this);
+        }
+    }
+
+    private void awaitRelease() {
+        while (true) {
+            try {
+                released.await();
+                return;
+            } catch (InterruptedException e) {
+                // held until RELEASE, whatever happens meanwhile
+            }
         }
     }
 
@@ -223,9 +236,9 @@ public final class ClusterNodeChild {
         for (String item : spec.split(",")) {
             String[] p = item.trim().split(":", 2);
             String action = p[0].toLowerCase(Locale.ROOT);
-            if (p.length != 2 || !(action.equals("halt") || action.equals("stall"))) {
-                throw new IllegalArgumentException("injection \"" + item + "\": halt:<crash point> or stall:<crash"
-                        + " point>");
+            if (p.length != 2 || !List.of("halt", "stall", "hold").contains(action)) {
+                throw new IllegalArgumentException("injection \"" + item + "\": halt:<crash point>, stall:<crash"
+                        + " point> or hold:<crash point>");
             }
             CrashPoint point = CrashPoint.parse(p[1]);
             boolean supported = point.kind() == CrashPoint.Kind.BEFORE_LOG_FORCE

@@ -14,8 +14,13 @@ import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.TransactionLogException;
 import io.lockstep.tm.log.jdbc.JdbcTransactionLog;
 import io.lockstep.tm.log.jdbc.LogDatabase;
+import io.lockstep.tm.testing.CallLog;
+import io.lockstep.tm.testing.RecordingXAResource;
+import io.lockstep.tm.testing.XACall;
 import io.lockstep.tm.xa.Gtrid;
 import io.lockstep.tm.xa.LockstepXid;
+import jakarta.transaction.Status;
+import jakarta.transaction.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,9 +35,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import javax.sql.XAConnection;
+import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -256,6 +263,44 @@ class ClusterTest {
         assertThatThrownBy(inBatch::commit).as("the server ended the frozen session").isInstanceOf(SQLException.class);
         assertThatThrownBy(() -> frozen.log.append(new CommitRecord(frozen.orphan.gtrid(), 1,
                 List.of(new BranchRef("pg", 1))), true)).hasMessageContaining("is fenced");
+    }
+
+    @Test
+    void aNodeTakenOverDuringItsPhaseTwoReportsTheCommitNotAFalseHeuristic() throws Exception {
+        // The peer that claims a node commits the branches of its COMMIT records; when the node resumes its own
+        // phase 2 afterwards, the RM no longer knows the branch (pgjdbc answers XAER_RMERR on the connection that
+        // prepared it, XAER_NOTA elsewhere). The decision stood: that is a commit, not a heuristic rollback.
+        LockstepTransactionManager zombie = node("zombie-i", false);
+        CallLog calls = new CallLog();
+        CountDownLatch inPhaseTwo = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        RecordingXAResource rm1 = new RecordingXAResource("rm1", calls).blockOn(XACall.COMMIT, inPhaseTwo, resume)
+                .failOnceOn(XACall.COMMIT, XAException.XAER_RMERR);
+        RecordingXAResource rm2 = new RecordingXAResource("rm2", calls);
+        ExecutorService owner = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> outcome = owner.submit(() -> {
+                zombie.begin();
+                Transaction tx = zombie.getTransaction();
+                tx.enlistResource(Lockstep.named("rm1", rm1));
+                tx.enlistResource(Lockstep.named("rm2", rm2));
+                zombie.commit();
+                return tx.getStatus();
+            });
+            assertThat(inPhaseTwo.await(10, TimeUnit.SECONDS)).as("COMMIT record forced, phase 2 begun").isTrue();
+            db.execute("UPDATE " + TABLE + "_nodes SET fence = fence + 1, state = 'CLAIMED', claimed_by = 'peer-i'"
+                    + " WHERE node_id = 'zombie-i'"); // what a peer's claim does
+            await().atMost(Duration.ofSeconds(10)).until(() -> events(zombie, "zombie-i")
+                    .contains("FENCED@1 by zombie-i"));
+            resume.countDown();
+
+            assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo(Status.STATUS_COMMITTED);
+        } finally {
+            owner.shutdownNow();
+        }
+        assertThat(calls.entriesOf("rm2.commit")).hasSize(1);
+        assertThat(zombie.admin().heuristics()).isEmpty();
+        assertThat(zombie.admin().counters().heuristic()).isZero();
     }
 
     @Test
