@@ -227,7 +227,7 @@ class ClusterTakeoverTest {
             p1 = node("itc2-b");
             p2 = node("itc2-c");
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> leases.claimsWaiting() == 2);
+                    .until(() -> p1.said("READY ") && p2.said("READY ") && leases.claimsWaiting() == 2);
             releasedAt = System.currentTimeMillis();
         }
 
