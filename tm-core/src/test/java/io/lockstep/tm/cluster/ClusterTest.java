@@ -52,7 +52,7 @@ class ClusterTest {
     private static final Duration LEASE = Duration.ofMillis(900);
     /** The node ids this test uses. */
     private static final Pattern OUR_NODES = Pattern.compile("(dead|peer|dup|crash|leaving|staying|back|owner|noperm"
-            + "|outage|probe)-[a-z]+");
+            + "|outage|probe|zombie|solo)-[a-z]+");
 
     private final LogDatabase db = LogDatabase.postgres();
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -429,5 +429,52 @@ class ClusterTest {
         NodeLease fine = NodeLease.acquire(db.dataSource(), TABLE, "probe-h", LEASE, Duration.ofSeconds(60), ahead);
         open.add(fine);
         assertThat(fine.fence()).as("within the bound: started").isEqualTo(1);
+    }
+
+    /**
+     * A live node whose lease a peer took (here: the claim done by hand, as a peer that judged it dead would): its
+     * next two-phase commit rolls back with the reason, and it begins nothing more.
+     */
+    @Test
+    void aFencedNodeRollsBackItsNextCommitAndRefusesNewTransactions() throws Exception {
+        LockstepTransactionManager zombie = node("zombie-i", false);
+        db.execute("UPDATE " + TABLE + "_nodes SET fence = fence + 1, state = 'CLAIMED', claimed_by = 'peer-i'"
+                + " WHERE node_id = 'zombie-i'");
+
+        XAConnection one = xaDataSource().getXAConnection();
+        XAConnection two = xaDataSource().getXAConnection();
+        try {
+            zombie.begin();
+            zombie.getTransaction().enlistResource(io.lockstep.tm.Lockstep.named("pg", one.getXAResource()));
+            insert(one, "zombie-i-1");
+            zombie.getTransaction().enlistResource(io.lockstep.tm.Lockstep.named("pg", two.getXAResource()));
+            insert(two, "zombie-i-2");
+            assertThatThrownBy(zombie::commit).isInstanceOf(jakarta.transaction.RollbackException.class)
+                    .hasStackTraceContaining("this instance of node zombie-i is fenced")
+                    .hasStackTraceContaining("claimed by node peer-i");
+        } finally {
+            one.close();
+            two.close();
+        }
+        assertThat(accounts()).isEmpty();
+        assertThat(preparedGids()).isEmpty();
+        assertThatThrownBy(zombie::begin).isInstanceOf(jakarta.transaction.SystemException.class)
+                .hasMessageContaining("begin refused: this instance of node zombie-i is fenced");
+    }
+
+    private static void insert(XAConnection xc, String id) throws SQLException {
+        try (PreparedStatement s = xc.getConnection().prepareStatement("INSERT INTO ls_cluster_accounts VALUES (?)")) {
+            s.setString(1, id);
+            s.executeUpdate();
+        }
+    }
+
+    @Test
+    void recoveryNodesOfOtherNodesAreRefusedWithTheJdbcLog() {
+        assertThatThrownBy(() -> Lockstep.builder().nodeId("solo-j").recoveryNodes("other-j").logType(LogType.JDBC)
+                .logJdbcUrl(db.url).logJdbcUser(db.user).logJdbcTable(TABLE).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lockstep.recoveryNodes [other-j]")
+                .hasMessageContaining("recovered by takeover");
     }
 }
