@@ -107,8 +107,11 @@ public final class LockstepTransactionManager
             }
             RecordIndex index = new RecordIndex(opened, replayed);
             int timeout = (int) Math.min(Integer.MAX_VALUE, config.defaultTimeout().toSeconds());
+            UrlDataSource leaseDb = logDb;
+            NodeLease held = lease;
             Engine engine = lease == null ? new Engine(config.nodeId(), epoch, timeout, index, listener)
-                    : new Engine(config.nodeId(), epoch, timeout, index, listener, lease.logFence()::fencedReason);
+                    : new Engine(config.nodeId(), epoch, timeout, index, listener,
+                            () -> held.logFence().verify(leaseDb));
             RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
                     config.orphanSafetyInterval(), config.recoveryParallelism(), index, engine::aliveGtrids, engine.counters());
             if (lease != null) {
@@ -201,6 +204,10 @@ public final class LockstepTransactionManager
     @Override
     public void begin() throws NotSupportedException, SystemException {
         checkOpen("begin");
+        if (lease != null && lease.logFence().fencedReason() != null) {
+            // A peer owns this node's transactions now; even a one-phase commit would act as a node that is gone.
+            throw new SystemException("begin refused: " + lease.logFence().fencedReason());
+        }
         GlobalTransaction current = engine.association().current();
         if (current != null) {
             throw new NotSupportedException("the calling thread is already associated with transaction "

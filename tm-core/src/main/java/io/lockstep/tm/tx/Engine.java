@@ -35,8 +35,8 @@ public final class Engine {
     final TransactionCounters counters = new TransactionCounters();
     /**
      * Why another node now finishes this node's transactions (a peer took its lease over), or null while this
-     * instance owns them: then a branch of a recorded transaction that its RM no longer knows was committed by that
-     * peer (see Completion#phaseTwo).
+     * instance owns them — asked on a phase-2 error, so it may ask the log database. When another node does, a
+     * branch of a recorded transaction that its RM no longer knows was committed by that peer (Completion#phaseTwo).
      */
     final Supplier<String> takenOver;
     private final int defaultTimeoutSeconds;

@@ -14,11 +14,13 @@ import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.TransactionLogException;
 import io.lockstep.tm.log.jdbc.JdbcTransactionLog;
 import io.lockstep.tm.log.jdbc.LogDatabase;
+import io.lockstep.tm.log.jdbc.TcpProxy;
 import io.lockstep.tm.testing.CallLog;
 import io.lockstep.tm.testing.RecordingXAResource;
 import io.lockstep.tm.testing.XACall;
 import io.lockstep.tm.xa.Gtrid;
 import io.lockstep.tm.xa.LockstepXid;
+import jakarta.transaction.HeuristicMixedException;
 import jakarta.transaction.Status;
 import jakarta.transaction.Transaction;
 import java.sql.Connection;
@@ -28,6 +30,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,6 +39,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import javax.sql.XAConnection;
@@ -44,6 +48,7 @@ import javax.transaction.xa.XAResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.postgresql.xa.PGXADataSource;
 
 /**
@@ -55,6 +60,9 @@ import org.postgresql.xa.PGXADataSource;
 class ClusterTest {
     private static final String TABLE = "ls_cluster_test";
     private static final Duration LEASE = Duration.ofMillis(900);
+    /** The node ids this test uses. */
+    private static final Pattern OUR_NODES = Pattern.compile("(dead|peer|dup|crash|leaving|staying|back|owner|noperm"
+            + "|outage|probe|zombie|solo)-[a-z]+");
 
     private final LogDatabase db = LogDatabase.postgres();
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -82,13 +90,22 @@ class ClusterTest {
         }
     }
 
-    /** Prepared transactions of this test's nodes (their gids contain the node id in hex-free form: pgjdbc's). */
+    /**
+     * Prepared transactions of this test's nodes only (other tests and benchmarks share the database): pgjdbc's gid
+     * is {@code formatId_base64(gtrid)_base64(bqual)}, and a Lockstep gtrid starts with its node id.
+     */
     private List<String> preparedGids() throws SQLException {
         List<String> gids = new ArrayList<>();
         try (Connection c = db.connect(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT gid FROM pg_prepared_xacts WHERE database = current_database()")) {
             while (rs.next()) {
-                gids.add(rs.getString(1));
+                String[] parts = rs.getString(1).split("_");
+                if (parts.length == 3 && parts[0].equals(String.valueOf(LockstepXid.FORMAT_ID))) {
+                    String node = Gtrid.nodeIdOf(Base64.getDecoder().decode(parts[1]));
+                    if (OUR_NODES.matcher(node == null ? "" : node).matches()) {
+                        gids.add(rs.getString(1));
+                    }
+                }
             }
         }
         return gids;
@@ -99,7 +116,11 @@ class ClusterTest {
     }
 
     private LockstepTransactionManager node(String id, boolean takeover) {
-        LockstepTransactionManager tm = Lockstep.builder().nodeId(id).logType(LogType.JDBC).logJdbcUrl(db.url)
+        return node(id, takeover, db.url);
+    }
+
+    private LockstepTransactionManager node(String id, boolean takeover, String url) {
+        LockstepTransactionManager tm = Lockstep.builder().nodeId(id).logType(LogType.JDBC).logJdbcUrl(url)
                 .logJdbcUser(db.user).logJdbcPassword(db.password).logJdbcTable(TABLE).clusterLeaseTimeout(LEASE)
                 .clusterTakeover(takeover).recoveryInterval(Duration.ofMillis(500)).build();
         open.add(tm);
@@ -266,41 +287,56 @@ class ClusterTest {
     }
 
     @Test
-    void aNodeTakenOverDuringItsPhaseTwoReportsTheCommitNotAFalseHeuristic() throws Exception {
-        // The peer that claims a node commits the branches of its COMMIT records; when the node resumes its own
-        // phase 2 afterwards, the RM no longer knows the branch (pgjdbc answers XAER_RMERR on the connection that
-        // prepared it, XAER_NOTA elsewhere). The decision stood: that is a commit, not a heuristic rollback.
+    void aNodeTakenOverDuringItsPhaseTwoReportsTheCommitNotAFalseHeuristic() throws Throwable {
+        // The peer that claims a node commits the branches of its COMMIT records; when the node goes on with its own
+        // phase 2 afterwards — before any renewal or batch told it that it is fenced — the RM no longer knows the
+        // branch (pgjdbc answers XAER_RMERR on the connection that prepared it, XAER_NOTA elsewhere). The decision
+        // stood: that is a commit, not a heuristic rollback.
         LockstepTransactionManager zombie = node("zombie-i", false);
+        Future<Integer> outcome = commitWhoseFirstBranchIsGoneInPhaseTwo(zombie, () -> db.execute("UPDATE " + TABLE
+                + "_nodes SET fence = fence + 1, state = 'CLAIMED', claimed_by = 'peer-i' WHERE node_id = 'zombie-i'"));
+
+        assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo(Status.STATUS_COMMITTED);
+        assertThat(zombie.admin().heuristics()).isEmpty();
+        assertThat(zombie.admin().counters().heuristic()).isZero();
+    }
+
+    @Test
+    void aNodeStillOwningItsTransactionsReportsABranchItsRmLostAsAHeuristic() throws Throwable {
+        LockstepTransactionManager owner = node("owner-j", false);
+        Future<Integer> outcome = commitWhoseFirstBranchIsGoneInPhaseTwo(owner, () -> { });
+
+        assertThatThrownBy(() -> outcome.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(HeuristicMixedException.class);
+        assertThat(owner.admin().counters().heuristic()).isEqualTo(1);
+    }
+
+    /**
+     * Commits a transaction of two in-memory branches on {@code tm}; once its COMMIT record is forced and phase 2
+     * has begun, runs {@code meanwhile}, then lets the first branch's commit fail with XAER_RMERR (its RM does not
+     * know the branch any more) and the second succeed. Returns the transaction's final status.
+     */
+    private Future<Integer> commitWhoseFirstBranchIsGoneInPhaseTwo(LockstepTransactionManager tm,
+            Executable meanwhile) throws Throwable {
         CallLog calls = new CallLog();
         CountDownLatch inPhaseTwo = new CountDownLatch(1);
         CountDownLatch resume = new CountDownLatch(1);
         RecordingXAResource rm1 = new RecordingXAResource("rm1", calls).blockOn(XACall.COMMIT, inPhaseTwo, resume)
                 .failOnceOn(XACall.COMMIT, XAException.XAER_RMERR);
         RecordingXAResource rm2 = new RecordingXAResource("rm2", calls);
-        ExecutorService owner = Executors.newSingleThreadExecutor();
-        try {
-            Future<Integer> outcome = owner.submit(() -> {
-                zombie.begin();
-                Transaction tx = zombie.getTransaction();
-                tx.enlistResource(Lockstep.named("rm1", rm1));
-                tx.enlistResource(Lockstep.named("rm2", rm2));
-                zombie.commit();
-                return tx.getStatus();
-            });
-            assertThat(inPhaseTwo.await(10, TimeUnit.SECONDS)).as("COMMIT record forced, phase 2 begun").isTrue();
-            db.execute("UPDATE " + TABLE + "_nodes SET fence = fence + 1, state = 'CLAIMED', claimed_by = 'peer-i'"
-                    + " WHERE node_id = 'zombie-i'"); // what a peer's claim does
-            await().atMost(Duration.ofSeconds(10)).until(() -> events(zombie, "zombie-i")
-                    .contains("FENCED@1 by zombie-i"));
-            resume.countDown();
-
-            assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo(Status.STATUS_COMMITTED);
-        } finally {
-            owner.shutdownNow();
-        }
-        assertThat(calls.entriesOf("rm2.commit")).hasSize(1);
-        assertThat(zombie.admin().heuristics()).isEmpty();
-        assertThat(zombie.admin().counters().heuristic()).isZero();
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        open.add(thread::shutdownNow);
+        Future<Integer> outcome = thread.submit(() -> {
+            tm.begin();
+            Transaction tx = tm.getTransaction();
+            tx.enlistResource(Lockstep.named("rm1", rm1));
+            tx.enlistResource(Lockstep.named("rm2", rm2));
+            tm.commit();
+            return tx.getStatus();
+        });
+        assertThat(inPhaseTwo.await(10, TimeUnit.SECONDS)).as("COMMIT record forced, phase 2 begun").isTrue();
+        meanwhile.execute();
+        resume.countDown();
+        return outcome;
     }
 
     @Test
@@ -445,5 +481,95 @@ class ClusterTest {
             db.execute("DROP OWNED BY lockstep_noperm");
             db.execute("DROP ROLE lockstep_noperm");
         }
+    }
+
+    /**
+     * The log database goes away for longer than the lease timeout, so every lease in it has expired when it comes
+     * back. The nodes renew first and judge others only after a whole lease timeout of their own renewals: nobody
+     * is claimed, nobody fenced.
+     */
+    @Test
+    void aLogDatabaseOutageLongerThanTheLeaseFencesNobody() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
+            String url = db.urlVia(proxy.port());
+            new DeadNode("outage-dead");
+            LockstepTransactionManager a = node("outage-a", true, url);
+            LockstepTransactionManager b = node("outage-b", true, url);
+            // Both judge leases by now: one of them has taken the dead node over.
+            await().atMost(Duration.ofSeconds(20)).until(() -> nodes(a).get("outage-dead").state()
+                    == NodeState.RECOVERED);
+
+            proxy.stop();
+            await().atMost(Duration.ofSeconds(10)).until(() -> expired("outage-a") && expired("outage-b"));
+            proxy.start();
+
+            await().during(Duration.ofMillis(3 * LEASE.toMillis())).atMost(Duration.ofSeconds(20)).until(() ->
+                    nodes(a).get("outage-a").fence() == 1 && nodes(a).get("outage-b").fence() == 1);
+            assertThat(nodes(a).get("outage-a").state()).isEqualTo(NodeState.LIVE);
+            assertThat(nodes(a).get("outage-b").state()).isEqualTo(NodeState.LIVE);
+            assertThat(events(a, "outage-a")).containsExactly("START@1 by outage-a");
+            assertThat(events(a, "outage-b")).containsExactly("START@1 by outage-b");
+            assertThat(a.admin().counters().takeoverClaims() + b.admin().counters().takeoverClaims()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aHostClockFarFromTheDatabasesIsRefusedAtStart() {
+        java.time.Clock ahead = java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofSeconds(42));
+        assertThatThrownBy(() -> NodeLease.acquire(db.dataSource(), TABLE, "probe-h", LEASE, Duration.ofSeconds(5),
+                ahead))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageMatching("(?s)the clock of this host differs from the log database's by -4\\d{4} ms, more"
+                        + " than lockstep.cluster.maxClockSkew \\(PT5S\\).*synchronise the clocks \\(NTP\\).*");
+        NodeLease fine = NodeLease.acquire(db.dataSource(), TABLE, "probe-h", LEASE, Duration.ofSeconds(60), ahead);
+        open.add(fine);
+        assertThat(fine.fence()).as("within the bound: started").isEqualTo(1);
+    }
+
+    /**
+     * A live node whose lease a peer took (here: the claim done by hand, as a peer that judged it dead would): its
+     * next two-phase commit rolls back with the reason, and it begins nothing more.
+     */
+    @Test
+    void aFencedNodeRollsBackItsNextCommitAndRefusesNewTransactions() throws Exception {
+        LockstepTransactionManager zombie = node("zombie-i", false);
+        db.execute("UPDATE " + TABLE + "_nodes SET fence = fence + 1, state = 'CLAIMED', claimed_by = 'peer-i'"
+                + " WHERE node_id = 'zombie-i'");
+
+        XAConnection one = xaDataSource().getXAConnection();
+        XAConnection two = xaDataSource().getXAConnection();
+        try {
+            zombie.begin();
+            zombie.getTransaction().enlistResource(io.lockstep.tm.Lockstep.named("pg", one.getXAResource()));
+            insert(one, "zombie-i-1");
+            zombie.getTransaction().enlistResource(io.lockstep.tm.Lockstep.named("pg", two.getXAResource()));
+            insert(two, "zombie-i-2");
+            assertThatThrownBy(zombie::commit).isInstanceOf(jakarta.transaction.RollbackException.class)
+                    .hasStackTraceContaining("this instance of node zombie-i is fenced")
+                    .hasStackTraceContaining("claimed by node peer-i");
+        } finally {
+            one.close();
+            two.close();
+        }
+        assertThat(accounts()).isEmpty();
+        assertThat(preparedGids()).isEmpty();
+        assertThatThrownBy(zombie::begin).isInstanceOf(jakarta.transaction.SystemException.class)
+                .hasMessageContaining("begin refused: this instance of node zombie-i is fenced");
+    }
+
+    private static void insert(XAConnection xc, String id) throws SQLException {
+        try (PreparedStatement s = xc.getConnection().prepareStatement("INSERT INTO ls_cluster_accounts VALUES (?)")) {
+            s.setString(1, id);
+            s.executeUpdate();
+        }
+    }
+
+    @Test
+    void recoveryNodesOfOtherNodesAreRefusedWithTheJdbcLog() {
+        assertThatThrownBy(() -> Lockstep.builder().nodeId("solo-j").recoveryNodes("other-j").logType(LogType.JDBC)
+                .logJdbcUrl(db.url).logJdbcUser(db.user).logJdbcTable(TABLE).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lockstep.recoveryNodes [other-j]")
+                .hasMessageContaining("recovered by takeover");
     }
 }
