@@ -99,6 +99,30 @@ class ClusterTakeoverTest {
         return n;
     }
 
+    /** Starts nodes {@code ids} (THREADS tellers each) and waits until all of them commit. */
+    private List<ClusterNode> underLoad(String... ids) throws Exception {
+        List<ClusterNode> started = new ArrayList<>();
+        for (String id : ids) {
+            started.add(node(id));
+        }
+        awaitLoad(started.toArray(new ClusterNode[0]));
+        return started;
+    }
+
+    private static int commits(List<ClusterNode> some) {
+        return some.stream().mapToInt(ClusterNode::commits).sum();
+    }
+
+    private static void stopAll(List<ClusterNode> some) throws Exception {
+        for (ClusterNode n : some) {
+            n.stop();
+        }
+    }
+
+    private static List<String> ids(List<ClusterNode> some) {
+        return some.stream().map(n -> n.id).collect(Collectors.toList());
+    }
+
     /** Waits until every node has started and committed some transfers. */
     private static void awaitLoad(ClusterNode... running) {
         for (ClusterNode n : running) {
@@ -181,10 +205,9 @@ class ClusterTakeoverTest {
 
     @Test
     void aNodeKilledInPhaseTwoUnderLoadIsTakenOverByALivePeerWithinTheLeaseBound() throws Exception {
-        ClusterNode victim = node("itc1-a");
-        ClusterNode peer1 = node("itc1-b");
-        ClusterNode peer2 = node("itc1-c");
-        awaitLoad(victim, peer1, peer2);
+        List<ClusterNode> cluster = underLoad("itc1-a", "itc1-b", "itc1-c");
+        ClusterNode victim = cluster.get(0);
+        List<ClusterNode> peers = cluster.subList(1, 3);
 
         victim.send("ARM halt:after-commit:1"); // PostgreSQL committed, MariaDB prepared, other tellers anywhere
         assertThat(victim.awaitExit(Duration.ofSeconds(30))).as("halted").isEqualTo(HALTED);
@@ -193,7 +216,7 @@ class ClusterTakeoverTest {
 
         Duration took = awaitRecovered(victim.id, diedAt, TAKEOVER_BOUND);
         String claimer = leases.row(victim.id).claimedBy();
-        assertThat(claimer).isIn(peer1.id, peer2.id);
+        assertThat(claimer).isIn(ids(peers));
         assertOneTakeover(victim.id, claimer);
         LeaseTable.Event claim = leases.event(victim.id, "CLAIM", 2);
         assertThat(claim.detail()).contains("lease expired");
@@ -202,18 +225,16 @@ class ClusterTakeoverTest {
         System.out.printf("[cluster] killed in phase 2: claimed %d ms and recovered %d ms after the kill (bound %d"
                 + " ms)%n", claim.atMillis() - diedAt, took.toMillis(), TAKEOVER_BOUND.toMillis());
 
-        int before = peer1.commits() + peer2.commits();
-        await().atMost(Duration.ofSeconds(30)).until(() -> peer1.commits() + peer2.commits() >= before + 20);
-        peer1.stop();
-        peer2.stop();
+        int before = commits(peers);
+        await().atMost(Duration.ofSeconds(30)).until(() -> commits(peers) >= before + 20);
+        stopAll(peers);
         assertLedger(List.of(inPhaseTwo), List.of());
         assertThat(victim.committed()).as("the victim acknowledged transfers before it died").isNotEmpty();
     }
 
     @Test
     void twoPeersRacingForTheSameDeadNodeOneClaimsItAndTheOtherBacksOff() throws Exception {
-        ClusterNode victim = node("itc2-a");
-        awaitLoad(victim);
+        ClusterNode victim = underLoad("itc2-a").get(0);
         victim.send("ARM halt:after-log-force"); // COMMIT record durable, both branches prepared
         assertThat(victim.awaitExit(Duration.ofSeconds(30))).isEqualTo(HALTED);
         String decided = crashed(victim, "after-log-force");
@@ -311,10 +332,9 @@ class ClusterTakeoverTest {
 
     @Test
     void aNodeScaledDownWithInDoubtWorkIsFinishedByThePeersWithoutARestart() throws Exception {
-        ClusterNode n1 = node("itc4-a");
-        ClusterNode n2 = node("itc4-b");
-        ClusterNode leaving = node("itc4-c");
-        awaitLoad(n1, n2, leaving);
+        List<ClusterNode> cluster = underLoad("itc4-a", "itc4-b", "itc4-c");
+        ClusterNode leaving = cluster.get(2);
+        List<ClusterNode> staying = cluster.subList(0, 2);
         leaving.send("ARM stall:after-commit:1,stall:before-log-force");
         await().atMost(Duration.ofSeconds(30)).until(() -> leaving.lines("CRASH ").size() == 2);
         String decided = crashed(leaving, "after-commit:1");
@@ -328,7 +348,7 @@ class ClusterTakeoverTest {
 
         Duration took = awaitRecovered(leaving.id, goneAt, TAKEOVER_BOUND);
         String peer = leases.row(leaving.id).claimedBy();
-        assertThat(peer).isIn(n1.id, n2.id);
+        assertThat(peer).isIn(ids(staying));
         assertOneTakeover(leaving.id, peer, "STOP@1 by itc4-c");
         List<String> history = leases.history(leaving.id);
         assertThat(history).startsWith("START@1 by itc4-c", "STOP@1 by itc4-c", "CLAIM@2 by " + peer);
@@ -337,8 +357,7 @@ class ClusterTakeoverTest {
         System.out.printf("[cluster] scale-down: recovered %d ms after the node exited; history %s%n",
                 took.toMillis(), history);
 
-        n1.stop();
-        n2.stop();
+        stopAll(staying);
         assertLedger(List.of(decided), List.of(undecided));
     }
 }
