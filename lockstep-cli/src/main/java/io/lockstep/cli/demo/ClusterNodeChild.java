@@ -45,8 +45,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@code FENCED <id> <causes>} when a commit failed because a peer has taken the node over (that teller then stops,
  * as an application would until restarted), {@code FAILED <id> <causes>}, {@code CRASH <id> <action> <point>} just
  * before a crash point acts, {@code STOPPING} then {@code CLOSED <node> claims=… completed=… abandoned=…} (the
- * takeover counters) on a clean stop.
- * Test harness for it-tests.
+ * takeover counters) on a clean stop, {@code REFUSED <why>} for a command it cannot follow.
+ * Test harness for it-tests: it needs Agroal on the class path (the it-tests class path has it; the CLI jar
+ * does not).
  */
 public final class ClusterNodeChild {
     private final Bank a;
@@ -82,7 +83,11 @@ public final class ClusterNodeChild {
         while ((line = in.readLine()) != null) {
             String command = line.trim();
             if (command.startsWith("ARM ")) {
-                node.arm(command.substring(4));
+                try {
+                    node.arm(command.substring(4));
+                } catch (IllegalArgumentException e) {
+                    say("REFUSED " + e.getMessage());
+                }
             } else if (command.equals("RELEASE")) {
                 node.released.countDown();
             } else if (command.equals("STOP")) {
