@@ -3,19 +3,29 @@ package io.lockstep.xa.jdbc;
 import io.lockstep.tm.RecoverySession;
 import io.lockstep.tm.XAResourceSource;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Objects;
 import javax.sql.XAConnection;
 import javax.sql.XADataSource;
+import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
 
 /**
  * Recovery's way to a database: one fresh XA connection from a driver's {@link XADataSource} per pass, closed
  * after it. The name must be the one the database's enlisted resources carry.
+ *
+ * <p>The sources of {@link LockstepDataSources} bound every call of the session by the data source's
+ * {@code xaCallTimeout} (the recovery connection's network timeout, set once when it is opened): a stalled
+ * {@code recover} or {@code commit} fails with {@code XAER_RMFAIL} naming the resource and the bound, so the pass
+ * reports this source and goes on. A source made with the public constructor has no such bound; the manager's
+ * {@code recoveryCallTimeout} still keeps its pass from waiting for it indefinitely.
  */
 public final class XADataSourceSource implements XAResourceSource {
     private final String name;
     private final Connector connector;
     private final String where;
+    private final XaCallTimeout timeout;
 
     /** How a source opens its XA connection. */
     @FunctionalInterface
@@ -27,13 +37,15 @@ public final class XADataSourceSource implements XAResourceSource {
      * @param where how to name the database in errors, e.g. its URL; it must not contain a password
      */
     public XADataSourceSource(String name, XADataSource dataSource, String where) {
-        this(name, Objects.requireNonNull(dataSource, "dataSource")::getXAConnection, where);
+        this(name, Objects.requireNonNull(dataSource, "dataSource")::getXAConnection, where,
+                new XaCallTimeout(name, Vendor.H2, Duration.ZERO));
     }
 
-    XADataSourceSource(String name, Connector connector, String where) {
+    XADataSourceSource(String name, Connector connector, String where, XaCallTimeout timeout) {
         this.name = Objects.requireNonNull(name, "name");
         this.connector = connector;
         this.where = Objects.requireNonNull(where, "where");
+        this.timeout = timeout;
     }
 
     @Override
@@ -53,7 +65,11 @@ public final class XADataSourceSource implements XAResourceSource {
         }
         XAResource xar;
         try {
-            xar = connection.getXAResource();
+            if (timeout.enabled()) {
+                // The handle shares the physical connection; it is closed with the XAConnection after the pass.
+                timeout.arm(connection.getConnection());
+            }
+            xar = timeout.enabled() ? new Bounded(connection.getXAResource()) : connection.getXAResource();
         } catch (SQLException | RuntimeException e) {
             connection.close();
             throw e;
@@ -69,6 +85,85 @@ public final class XADataSourceSource implements XAResourceSource {
                 connection.close();
             }
         };
+    }
+
+    /** The session's XAResource, whose failures after the bound say so ({@link XaCallTimeout#explain}). */
+    private final class Bounded implements XAResource {
+        private final XAResource xar;
+
+        Bounded(XAResource xar) {
+            this.xar = xar;
+        }
+
+        @Override
+        public Xid[] recover(int flag) throws XAException {
+            long t0 = System.nanoTime();
+            try {
+                return xar.recover(flag);
+            } catch (XAException e) {
+                throw timeout.explain("recover", null, t0, e);
+            }
+        }
+
+        @Override
+        public void commit(Xid xid, boolean onePhase) throws XAException {
+            long t0 = System.nanoTime();
+            try {
+                xar.commit(xid, onePhase);
+            } catch (XAException e) {
+                throw timeout.explain("commit", xid, t0, e);
+            }
+        }
+
+        @Override
+        public void rollback(Xid xid) throws XAException {
+            long t0 = System.nanoTime();
+            try {
+                xar.rollback(xid);
+            } catch (XAException e) {
+                throw timeout.explain("rollback", xid, t0, e);
+            }
+        }
+
+        @Override
+        public void forget(Xid xid) throws XAException {
+            long t0 = System.nanoTime();
+            try {
+                xar.forget(xid);
+            } catch (XAException e) {
+                throw timeout.explain("forget", xid, t0, e);
+            }
+        }
+
+        @Override
+        public int prepare(Xid xid) throws XAException {
+            return xar.prepare(xid);
+        }
+
+        @Override
+        public void start(Xid xid, int flags) throws XAException {
+            xar.start(xid, flags);
+        }
+
+        @Override
+        public void end(Xid xid, int flags) throws XAException {
+            xar.end(xid, flags);
+        }
+
+        @Override
+        public boolean isSameRM(XAResource other) throws XAException {
+            return other == this;
+        }
+
+        @Override
+        public int getTransactionTimeout() throws XAException {
+            return xar.getTransactionTimeout();
+        }
+
+        @Override
+        public boolean setTransactionTimeout(int seconds) throws XAException {
+            return xar.setTransactionTimeout(seconds);
+        }
     }
 
     /**
