@@ -107,7 +107,8 @@ public final class LockstepTransactionManager
             int timeout = (int) Math.min(Integer.MAX_VALUE, config.defaultTimeout().toSeconds());
             Engine engine = new Engine(config.nodeId(), epoch, timeout, index, listener);
             RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
-                    config.orphanSafetyInterval(), config.recoveryParallelism(), index, engine::aliveGtrids, engine.counters());
+                    config.orphanSafetyInterval(), config.recoveryParallelism(), config.recoveryCallTimeout(), index,
+                    engine::aliveGtrids, engine.counters());
             if (lease != null) {
                 cluster = new ClusterMonitor(lease, logDb, config.logJdbcTable(), recovery, engine.counters(),
                         config.clusterTakeover(), config.recoveryInterval());
