@@ -185,15 +185,22 @@ class BrokerConnectionCutTest {
         assertNothingPrepared();
     }
 
-    /** A recovery source whose XAResource cuts the proxy when asked to commit, once, before passing the call on. */
+    /**
+     * A recovery source whose XAResource breaks the network (cuts the proxy, or another fault) when asked to commit,
+     * once, before passing the call on.
+     */
     static final class CutOnCommit implements XAResourceSource {
         private final XAResourceSource delegate;
-        private final TcpProxy proxy;
-        private boolean done;
+        private final Runnable fault;
+        private volatile boolean done;
 
         CutOnCommit(XAResourceSource delegate, TcpProxy proxy) {
+            this(delegate, proxy::cut);
+        }
+
+        CutOnCommit(XAResourceSource delegate, Runnable fault) {
             this.delegate = delegate;
-            this.proxy = proxy;
+            this.fault = fault;
         }
 
         @Override
@@ -210,7 +217,7 @@ class BrokerConnectionCutTest {
                 public void commit(Xid xid, boolean onePhase) throws XAException {
                     if (!done) {
                         done = true;
-                        proxy.cut();
+                        fault.run();
                     }
                     super.commit(xid, onePhase);
                 }
