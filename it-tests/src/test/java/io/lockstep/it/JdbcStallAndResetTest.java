@@ -264,7 +264,16 @@ class JdbcStallAndResetTest {
         assertThat(Prepared.branches(proxiedXa, NODE)).as("the proxied branch waits, prepared").hasSize(1);
 
         RecoveryReport down = tm.recoverNow();
-        assertThat(down.failedSources()).extracting(RecoveryReport.Item::source).containsExactly(proxiedName);
+        assertThat(down.failedSources()).singleElement().satisfies(f -> {
+            assertThat(f.source()).isEqualTo(proxiedName);
+            if (fault == Fault.STALL) {
+                // Connecting through the stalled proxy: pgjdbc gives up after its login timeout (from
+                // xaCallTimeout); MySQL Connector/J bounds only the TCP connect and would wait for the server's
+                // greeting for ever, so the pass's own recoveryCallTimeout gives up on it.
+                assertThat(f.detail()).contains(target == Target.POSTGRES ? "Connection attempt timed out"
+                        : "no answer within recoveryCallTimeout PT3S");
+            }
+        });
         assertThat(down.endedRecords()).isZero();
         assertThat(down.duration().toMillis()).as("a pass while the database is unreachable is bounded")
                 .isLessThan(RECOVERY_CALL_TIMEOUT.toMillis() + SLACK_MILLIS);
