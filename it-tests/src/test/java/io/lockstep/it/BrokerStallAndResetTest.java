@@ -234,6 +234,8 @@ class BrokerStallAndResetTest {
         tm.registerRecoverable(new CutOnCommit(new ArtemisRecoverySource(BROKER, viaProxy), () -> strike(fault)));
         RecoveryReport commit = tm.recoverNow();
         assertThat(commit.isClean()).as(commit.toString()).isFalse();
+        assertThat(commit.failedSources()).as("every source was scanned").isEmpty();
+        assertThat(commit.pending()).extracting(RecoveryReport.Item::source).contains(BROKER);
         assertThat(commit.heuristics()).isEmpty();
         assertThat(commit.endedRecords()).isZero();
         assertThat(commit.duration().toMillis()).isLessThan(XA_CALL_TIMEOUT.toMillis() + SLACK_MILLIS);

@@ -349,6 +349,7 @@ class JdbcStallAndResetTest {
         arm(fault, target.commit, TcpProxy.At.REQUEST);
         RecoveryReport commit = tm.recoverNow();
         assertThat(proxy.struck()).isEqualTo(2);
+        assertThat(commit.failedSources()).as("every source was scanned").isEmpty();
         assertThat(commit.pending()).extracting(RecoveryReport.Item::source).contains(proxiedName);
         assertThat(commit.heuristics()).isEmpty();
         assertThat(commit.endedRecords()).isZero();
