@@ -1,27 +1,21 @@
 package io.lockstep.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.lockstep.it.FaultFixtures.Completion;
 import io.lockstep.it.JdbcConnectionCutTest.Hook;
 import io.lockstep.it.JdbcConnectionCutTest.HookSource;
 import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.LockstepTransactionManager;
 import io.lockstep.tm.recovery.RecoveryReport;
-import io.lockstep.xa.jdbc.LockstepDataSource;
-import io.lockstep.xa.jdbc.LockstepDataSources;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import javax.sql.XADataSource;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,16 +44,19 @@ class JdbcStallAndResetTest {
 
     /** The database behind the proxy, with the plain-text requests that mark its XA commands on the wire. */
     enum Target {
-        POSTGRES("PREPARE TRANSACTION", "COMMIT PREPARED", "pg_prepared_xacts"),
-        MARIADB("XA PREPARE", "XA COMMIT", "XA RECOVER"),
+        POSTGRES(ProxiedDatabases.Proxied.POSTGRES, "PREPARE TRANSACTION", "COMMIT PREPARED", "pg_prepared_xacts"),
+        MARIADB(ProxiedDatabases.Proxied.MARIADB_VIA_MYSQL_DRIVER, "XA PREPARE", "XA COMMIT", "XA RECOVER"),
         /** The same MariaDB server through MariaDB Connector/J (stalls only: that its timeout applies to XA). */
-        MARIADB_CONNECTOR_J("XA PREPARE", "XA COMMIT", "XA RECOVER");
+        MARIADB_CONNECTOR_J(ProxiedDatabases.Proxied.MARIADB_VIA_MARIADB_DRIVER, "XA PREPARE", "XA COMMIT",
+                "XA RECOVER");
 
+        final ProxiedDatabases.Proxied proxied;
         final String prepare;
         final String commit;
         final String recover;
 
-        Target(String prepare, String commit, String recover) {
+        Target(ProxiedDatabases.Proxied proxied, String prepare, String commit, String recover) {
+            this.proxied = proxied;
             this.prepare = prepare;
             this.commit = commit;
             this.recover = recover;
@@ -90,36 +87,16 @@ class JdbcStallAndResetTest {
         tm = Lockstep.builder().nodeId(NODE).logDirectory(dir.resolve("log")).recoveryInterval(Duration.ofHours(1))
                 .orphanSafetyInterval(Duration.ofMillis(1)).recoveryCallTimeout(RECOVERY_CALL_TIMEOUT).build();
         toClose.add(tm);
-        LockstepDataSource far;
-        LockstepDataSource near;
-        if (target == Target.POSTGRES) {
-            URI pg = URI.create(Servers.postgresPlain().substring("jdbc:".length()));
-            proxy = new TcpProxy(pg.getHost(), pg.getPort());
-            proxiedName = "stall-pg";
-            far = LockstepDataSources.postgres(tm, "jdbc:postgresql://127.0.0.1:" + proxy.port() + pg.getPath(),
-                    Servers.PG_USER, Servers.PG_PASSWORD).name(proxiedName).xaCallTimeout(XA_CALL_TIMEOUT).build();
-            near = LockstepDataSources.mysql(tm, Servers.mysqlPlain(), Servers.MYSQL_USER, Servers.MYSQL_PASSWORD)
-                    .name("stall-maria").build();
-            proxiedXa = Prepared.postgres(Servers.PG_URL);
-        } else {
-            URI my = URI.create(Servers.mysqlPlain().substring("jdbc:".length()));
-            proxy = new TcpProxy(my.getHost(), my.getPort());
-            proxiedName = "stall-maria";
-            String scheme = target == Target.MARIADB ? "jdbc:mysql://" : "jdbc:mariadb://";
-            far = LockstepDataSources.forUrl(tm, scheme + "127.0.0.1:" + proxy.port() + my.getPath(),
-                    Servers.MYSQL_USER, Servers.MYSQL_PASSWORD).name(proxiedName).xaCallTimeout(XA_CALL_TIMEOUT)
-                    .build();
-            near = LockstepDataSources.postgres(tm, Servers.postgresPlain(), Servers.PG_USER, Servers.PG_PASSWORD)
-                    .name("stall-pg").build();
-            proxiedXa = Prepared.mysql(Servers.MYSQL_URL);
-        }
-        toClose.add(proxy);
-        toClose.add(far);
-        toClose.add(near);
+        ProxiedDatabases dbs = new ProxiedDatabases(tm, target.proxied, "stall",
+                b -> b.xaCallTimeout(XA_CALL_TIMEOUT));
+        toClose.add(dbs);
+        proxy = dbs.proxy;
+        proxiedName = dbs.proxied.name();
+        proxiedXa = dbs.proxiedXa;
         tm.registerRecoverable(new HookSource());
         tm.recoverNow(); // an earlier failed run's prepared branches hold locks on the tables: roll them back first
-        proxied = new Ledger(far, "faults_stall");
-        direct = new Ledger(near, "faults_stall");
+        proxied = new Ledger(dbs.proxied, "faults_stall");
+        direct = new Ledger(dbs.direct, "faults_stall");
     }
 
     /** Strikes {@code fault} on the whole proxy: every connection, and new ones until restore(). */
@@ -140,49 +117,24 @@ class JdbcStallAndResetTest {
         }
     }
 
-    /** What one transfer did: its afterCompletion status, how long commit() took, what it threw. */
-    private record Outcome(int status, long millis, Throwable thrown) {
-    }
-
     /** Moves 10 from the direct database to the proxied one, with {@code hook} (if any) enlisted last. */
-    private Outcome transfer(String id, Hook hook) throws Exception {
-        AtomicInteger status = new AtomicInteger(-1);
+    private Completion transfer(String id, Hook hook) throws Exception {
         tm.begin();
-        tm.getTransaction().registerSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {
-            }
-
-            @Override
-            public void afterCompletion(int s) {
-                status.set(s);
-            }
-        });
         direct.add(id, -10);
         proxied.add(id, 10);
         if (hook != null) {
             tm.getTransaction().enlistResource(hook);
         }
-        long t0 = System.nanoTime();
-        Throwable thrown = catchThrowable(tm::commit);
-        long millis = (System.nanoTime() - t0) / 1_000_000;
-        assertThat(tm.getTransaction()).as("the thread is free after commit").isNull();
-        return new Outcome(status.get(), millis, thrown);
+        return FaultFixtures.commitObserved(tm);
     }
 
-    /** Recovery passes until one is clean and nothing of this node is prepared anywhere; returns that pass. */
     private RecoveryReport awaitRecovered() {
-        return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                .until(tm::recoverNow, r -> r.isClean() && nothingPrepared());
+        return FaultFixtures.recoverUntilClean(tm, this::nothingPrepared);
     }
 
-    private boolean nothingPrepared() {
-        try {
-            return Prepared.branches(Prepared.postgres(Servers.PG_URL), NODE).isEmpty()
-                    && Prepared.branches(Prepared.mysql(Servers.MYSQL_URL), NODE).isEmpty();
-        } catch (Exception e) {
-            return false;
-        }
+    private boolean nothingPrepared() throws Exception {
+        return Prepared.branches(Prepared.postgres(Servers.PG_URL), NODE).isEmpty()
+                && Prepared.branches(Prepared.mysql(Servers.MYSQL_URL), NODE).isEmpty();
     }
 
     /** Money conserved, both sides hold exactly {@code ids}, no heuristic, nothing in doubt or prepared. */
@@ -227,7 +179,7 @@ class JdbcStallAndResetTest {
         start(target);
         arm(fault, target.prepare, at);
 
-        Outcome o = transfer("p1", null);
+        Completion o = transfer("p1", null);
 
         assertThat(proxy.struck()).isEqualTo(1);
         assertThat(o.thrown()).isInstanceOf(RollbackException.class).hasMessageContaining(proxiedName)
@@ -259,7 +211,7 @@ class JdbcStallAndResetTest {
             throws Exception {
         start(target);
 
-        Outcome o = transfer("b1", new Hook(Hook.When.PREPARE, () -> strike(fault)));
+        Completion o = transfer("b1", new Hook(Hook.When.PREPARE, () -> strike(fault)));
 
         assertThat(o.thrown()).isNull();
         assertThat(o.status()).as("JTA outcome: committed (the COMMIT record was forced)")
@@ -302,7 +254,7 @@ class JdbcStallAndResetTest {
         start(target);
         arm(fault, target.commit, at);
 
-        Outcome o = transfer("c1", null);
+        Completion o = transfer("c1", null);
 
         assertThat(proxy.struck()).isEqualTo(1);
         assertThat(o.thrown()).isNull();
@@ -329,7 +281,7 @@ class JdbcStallAndResetTest {
     @MethodSource("targetsAndFaults")
     void aFaultDuringRecoveryLeavesTheRecordForALaterPass(Target target, Fault fault) throws Exception {
         start(target);
-        Outcome o = transfer("r1", new Hook(Hook.When.PREPARE, proxy::cut));
+        Completion o = transfer("r1", new Hook(Hook.When.PREPARE, proxy::cut));
         assertThat(o.status()).isEqualTo(Status.STATUS_COMMITTED);
         proxy.restore();
         assertThat(Prepared.branches(proxiedXa, NODE)).hasSize(1);

@@ -1,5 +1,8 @@
 package io.lockstep.tm.recovery;
 
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -7,7 +10,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
-import javax.transaction.xa.Xid;
 
 /**
  * Watches one source's work in one recovery pass, so that a resource that stops answering cannot hold the pass.
@@ -97,97 +99,27 @@ final class SourceWatch {
         }
     }
 
-    /** {@code xar} with every call counted as progress and refused once the watch is abandoned. */
+    /**
+     * {@code xar} with every call counted as progress and refused ({@code XAER_RMFAIL}) once the watch is abandoned.
+     * A dynamic proxy: the rule is the same for every method of the interface.
+     */
     XAResource watch(XAResource xar) {
-        return new Watched(xar);
-    }
-
-    private final class Watched implements XAResource {
-        private final XAResource xar;
-
-        Watched(XAResource xar) {
-            this.xar = xar;
-        }
-
-        private void refuseWhenAbandoned() throws XAException {
-            if (abandoned()) {
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (abandoned() && method.getDeclaringClass() == XAResource.class) {
                 XAException e = new XAException("recovery gave up on source " + source + " (no answer within"
                         + " recoveryCallTimeout); this pass does nothing more with it");
                 e.errorCode = XAException.XAER_RMFAIL;
                 throw e;
             }
-        }
-
-        @Override
-        public Xid[] recover(int flag) throws XAException {
-            refuseWhenAbandoned();
             try {
-                return xar.recover(flag);
+                return method.invoke(xar, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
             } finally {
                 progress();
             }
-        }
-
-        @Override
-        public void commit(Xid xid, boolean onePhase) throws XAException {
-            refuseWhenAbandoned();
-            try {
-                xar.commit(xid, onePhase);
-            } finally {
-                progress();
-            }
-        }
-
-        @Override
-        public void rollback(Xid xid) throws XAException {
-            refuseWhenAbandoned();
-            try {
-                xar.rollback(xid);
-            } finally {
-                progress();
-            }
-        }
-
-        @Override
-        public void forget(Xid xid) throws XAException {
-            refuseWhenAbandoned();
-            try {
-                xar.forget(xid);
-            } finally {
-                progress();
-            }
-        }
-
-        @Override
-        public int prepare(Xid xid) throws XAException {
-            refuseWhenAbandoned();
-            return xar.prepare(xid);
-        }
-
-        @Override
-        public void start(Xid xid, int flags) throws XAException {
-            refuseWhenAbandoned();
-            xar.start(xid, flags);
-        }
-
-        @Override
-        public void end(Xid xid, int flags) throws XAException {
-            xar.end(xid, flags);
-        }
-
-        @Override
-        public boolean isSameRM(XAResource other) throws XAException {
-            return other == this || xar.isSameRM(other);
-        }
-
-        @Override
-        public int getTransactionTimeout() throws XAException {
-            return xar.getTransactionTimeout();
-        }
-
-        @Override
-        public boolean setTransactionTimeout(int seconds) throws XAException {
-            return xar.setTransactionTimeout(seconds);
-        }
+        };
+        return (XAResource) Proxy.newProxyInstance(SourceWatch.class.getClassLoader(),
+                new Class<?>[] {XAResource.class}, handler);
     }
 }

@@ -2,6 +2,9 @@ package io.lockstep.xa.jdbc;
 
 import io.lockstep.tm.RecoverySession;
 import io.lockstep.tm.XAResourceSource;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
@@ -69,7 +72,7 @@ public final class XADataSourceSource implements XAResourceSource {
                 // The handle shares the physical connection; it is closed with the XAConnection after the pass.
                 timeout.arm(connection.getConnection());
             }
-            xar = timeout.enabled() ? new Bounded(connection.getXAResource()) : connection.getXAResource();
+            xar = timeout.enabled() ? bounded(connection.getXAResource()) : connection.getXAResource();
         } catch (SQLException | RuntimeException e) {
             connection.close();
             throw e;
@@ -87,83 +90,26 @@ public final class XADataSourceSource implements XAResourceSource {
         };
     }
 
-    /** The session's XAResource, whose failures after the bound say so ({@link XaCallTimeout#explain}). */
-    private final class Bounded implements XAResource {
-        private final XAResource xar;
-
-        Bounded(XAResource xar) {
-            this.xar = xar;
-        }
-
-        @Override
-        public Xid[] recover(int flag) throws XAException {
+    /**
+     * The session's XAResource, whose failures after the bound say so ({@link XaCallTimeout#explain}, with the
+     * method's name as the call). A dynamic proxy: the rule is the same for every method of the interface.
+     */
+    private XAResource bounded(XAResource xar) {
+        InvocationHandler handler = (proxy, method, args) -> {
             long t0 = System.nanoTime();
             try {
-                return xar.recover(flag);
-            } catch (XAException e) {
-                throw timeout.explain("recover", null, t0, e);
+                return method.invoke(xar, args);
+            } catch (InvocationTargetException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof XAException) {
+                    Xid xid = args != null && args.length > 0 && args[0] instanceof Xid ? (Xid) args[0] : null;
+                    throw timeout.explain(method.getName(), xid, t0, (XAException) cause);
+                }
+                throw cause;
             }
-        }
-
-        @Override
-        public void commit(Xid xid, boolean onePhase) throws XAException {
-            long t0 = System.nanoTime();
-            try {
-                xar.commit(xid, onePhase);
-            } catch (XAException e) {
-                throw timeout.explain("commit", xid, t0, e);
-            }
-        }
-
-        @Override
-        public void rollback(Xid xid) throws XAException {
-            long t0 = System.nanoTime();
-            try {
-                xar.rollback(xid);
-            } catch (XAException e) {
-                throw timeout.explain("rollback", xid, t0, e);
-            }
-        }
-
-        @Override
-        public void forget(Xid xid) throws XAException {
-            long t0 = System.nanoTime();
-            try {
-                xar.forget(xid);
-            } catch (XAException e) {
-                throw timeout.explain("forget", xid, t0, e);
-            }
-        }
-
-        @Override
-        public int prepare(Xid xid) throws XAException {
-            return xar.prepare(xid);
-        }
-
-        @Override
-        public void start(Xid xid, int flags) throws XAException {
-            xar.start(xid, flags);
-        }
-
-        @Override
-        public void end(Xid xid, int flags) throws XAException {
-            xar.end(xid, flags);
-        }
-
-        @Override
-        public boolean isSameRM(XAResource other) throws XAException {
-            return other == this;
-        }
-
-        @Override
-        public int getTransactionTimeout() throws XAException {
-            return xar.getTransactionTimeout();
-        }
-
-        @Override
-        public boolean setTransactionTimeout(int seconds) throws XAException {
-            return xar.setTransactionTimeout(seconds);
-        }
+        };
+        return (XAResource) Proxy.newProxyInstance(XADataSourceSource.class.getClassLoader(),
+                new Class<?>[] {XAResource.class}, handler);
     }
 
     /**
