@@ -18,7 +18,7 @@ import javax.transaction.xa.Xid;
  * to {@code xaCallTimeout} for the XA calls and back to the application's value before the application uses the
  * connection again, so statements keep whatever timeout the application chose. PostgreSQL (pgjdbc), MySQL
  * Connector/J and MariaDB Connector/J apply it to XA commands (checked against the real servers behind a stalling
- * proxy in {@code it-tests} {@code StallAndResetTest}); when it fires, the driver closes the connection and the call
+ * proxy in {@code it-tests} {@code JdbcStallAndResetTest}); when it fires, the driver closes the connection and the call
  * fails, which {@link #explain} turns into {@code XAER_RMFAIL} naming the resource and the bound. H2 runs in-process
  * here and has no network timeout.
  *
