@@ -1,8 +1,12 @@
 package io.lockstep.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.lockstep.cli.LockstepCli;
+import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.LockstepTransactionManager;
+import io.lockstep.tm.LogType;
 import io.lockstep.tm.log.BranchRef;
 import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.file.SegmentedFileLog;
@@ -15,6 +19,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import javax.sql.XAConnection;
 import javax.transaction.xa.XAResource;
@@ -31,18 +36,66 @@ class AdminCommandsTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out) {
+    private record Run(int exit, String out, String err) {
     }
 
     private static Run cli(String... args) {
         PrintStream saved = System.out;
+        PrintStream savedErr = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            return new Run(LockstepCli.commandLine().execute(args), buf.toString(StandardCharsets.UTF_8));
+            return new Run(LockstepCli.commandLine().execute(args), buf.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(saved);
+            System.setErr(savedErr);
         }
+    }
+
+    /** {@code lockstep nodes}: two nodes on a shared JDBC log; one leaves, the other takes it over. */
+    @Test
+    void nodesListsLeasesAndTakeovers() throws Exception {
+        String table = "it_nodes_cli_log";
+        try (Connection c = java.sql.DriverManager.getConnection(Servers.postgres()); Statement s = c.createStatement()) {
+            for (String t : List.of(table, table + "_nodes", table + "_node_events")) {
+                s.execute("DROP TABLE IF EXISTS " + t);
+            }
+        }
+        LockstepTransactionManager stays = jdbcNode("cli-stays", table);
+        try {
+            LockstepTransactionManager leaves = jdbcNode("cli-leaves", table);
+            Run listed = cli("nodes", "--jdbc-url", Servers.PG_URL, "--user", Servers.PG_USER, "--table", table);
+            assertThat(listed.exit()).isZero();
+            assertThat(listed.out()).containsPattern("cli-leaves\\s+1\\s+LIVE\\s+until ")
+                    .containsPattern("cli-stays\\s+1\\s+LIVE\\s+until ");
+            leaves.close();
+            await().atMost(Duration.ofSeconds(20)).until(() -> cli("nodes", "--jdbc-url", Servers.PG_URL, "--user",
+                    Servers.PG_USER, "--table", table).out().matches("(?s).*cli-leaves\\s+2\\s+RECOVERED.*"));
+            Run json = cli("nodes", "--jdbc-url", Servers.PG_URL, "--user", Servers.PG_USER, "--table", table,
+                    "--json");
+            assertThat(json.out()).contains("\"nodeId\":\"cli-leaves\",\"fence\":2,\"state\":\"RECOVERED\"")
+                    .contains("\"claimedBy\":\"cli-stays\"")
+                    .contains("\"event\":\"STOP\"", "\"event\":\"CLAIM\"", "\"event\":\"TAKEOVER_DONE\"");
+            Run events = cli("nodes", "--jdbc-url", Servers.PG_URL, "--user", Servers.PG_USER, "--table", table,
+                    "--events");
+            assertThat(events.out()).containsPattern("cli-leaves\\s+2\\s+TAKEOVER_DONE\\s+cli-stays\\s+committed 0");
+        } finally {
+            stays.close();
+        }
+        Run missing = cli("nodes", "--jdbc-url", Servers.PG_URL + "?password=s3cret", "--user", Servers.PG_USER,
+                "--table", "no_such_log");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("cannot read the node leases of no_such_log").contains("no_such_log_nodes")
+                .doesNotContain("s3cret");
+    }
+
+    private static LockstepTransactionManager jdbcNode(String id, String table) {
+        return Lockstep.builder().nodeId(id).logType(LogType.JDBC).logJdbcUrl(Servers.PG_URL)
+                .logJdbcUser(Servers.PG_USER).logJdbcPassword(Servers.PG_PASSWORD).logJdbcTable(table)
+                .clusterLeaseTimeout(Duration.ofSeconds(1)).recoveryInterval(Duration.ofSeconds(1)).build();
     }
 
     private static void prepare(PGXADataSource ds, String table, LockstepXid xid, int value) throws Exception {

@@ -2,6 +2,7 @@ package io.lockstep.cli;
 
 import io.lockstep.cli.admin.InDoubtCommand;
 import io.lockstep.cli.admin.LogCommand;
+import io.lockstep.cli.admin.NodesCommand;
 import io.lockstep.cli.admin.StatusCommand;
 import io.lockstep.cli.admin.RecoverCommand;
 import io.lockstep.cli.demo.DemoCommand;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lockstep", mixinStandardHelpOptions = true, version = "Lockstep 0.1.0-SNAPSHOT",
         description = "Lockstep, a Jakarta Transactions manager: demo and administration.",
         subcommands = {DemoCommand.class, LogCommand.class, StatusCommand.class, RecoverCommand.class,
-                InDoubtCommand.class})
+                InDoubtCommand.class, NodesCommand.class})
 public final class LockstepCli implements Runnable {
 
     @CommandLine.Spec

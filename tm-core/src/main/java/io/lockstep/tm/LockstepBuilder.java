@@ -387,7 +387,7 @@ public final class LockstepBuilder {
                 managementHost, managementToken, recoveryParallelism, logType, logJdbcUrl, logJdbcUser,
                 logJdbcPassword, logJdbcTable, clusterLeaseTimeout, clusterTakeover, clusterMaxClockSkew,
                 recoveryCallTimeout);
-        checkLogChoice();
+        checkLogChoice(id);
         if (managementPort >= 0 && managementToken == null && !isLoopback(managementHost)) {
             throw new IllegalArgumentException(MANAGEMENT_HOST + " \"" + managementHost
                     + "\": binding the management endpoint beyond loopback requires " + MANAGEMENT_TOKEN);
@@ -395,7 +395,7 @@ public final class LockstepBuilder {
         return LockstepTransactionManager.start(config, transactionLog, listener);
     }
 
-    private void checkLogChoice() {
+    private void checkLogChoice(String id) {
         if (logType == LogType.JDBC) {
             if (transactionLog != null) {
                 throw new IllegalArgumentException(LOG_TYPE + "=jdbc and transactionLog(" + transactionLog + ") both"
@@ -404,6 +404,12 @@ public final class LockstepBuilder {
             if (logJdbcUrl == null) {
                 throw new IllegalArgumentException(LOG_TYPE + "=jdbc requires " + LOG_JDBC_URL
                         + " (the JDBC URL of the log database, e.g. jdbc:postgresql://host:5432/database)");
+            }
+            if (!recoveryNodes.isEmpty() && !Set.of(id).containsAll(recoveryNodes)) {
+                // Another node's Xids without that node's records would look like orphans and be rolled back.
+                throw new IllegalArgumentException(RECOVERY_NODES + " " + recoveryNodes + ": with " + LOG_TYPE
+                        + "=jdbc a peer's transactions are recovered by takeover, with that peer's records"
+                        + " (lockstep.cluster.*, docs/cluster.md); list no other node here");
             }
         } else if (logJdbcUrl != null || logJdbcUser != null || logJdbcPassword != null) {
             throw new IllegalArgumentException(LOG_JDBC_URL + "/" + LOG_JDBC_USER + "/" + LOG_JDBC_PASSWORD

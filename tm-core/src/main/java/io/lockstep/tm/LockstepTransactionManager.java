@@ -199,6 +199,10 @@ public final class LockstepTransactionManager
     @Override
     public void begin() throws NotSupportedException, SystemException {
         checkOpen("begin");
+        if (lease != null && lease.logFence().fencedReason() != null) {
+            // A peer owns this node's transactions now; even a one-phase commit would act as a node that is gone.
+            throw new SystemException("begin refused: " + lease.logFence().fencedReason());
+        }
         GlobalTransaction current = engine.association().current();
         if (current != null) {
             throw new NotSupportedException("the calling thread is already associated with transaction "

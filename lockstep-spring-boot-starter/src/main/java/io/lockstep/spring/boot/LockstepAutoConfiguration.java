@@ -104,8 +104,21 @@ public class LockstepAutoConfiguration {
             b.recoveryNodes(p.getRecoveryNodes().toArray(String[]::new));
         }
         log(p.getLog(), b);
+        cluster(p.getCluster(), b);
         management(p.getManagement(), b);
         return b;
+    }
+
+    private static void cluster(LockstepProperties.Cluster c, LockstepBuilder b) {
+        if (c.getLeaseTimeout() != null) {
+            b.clusterLeaseTimeout(c.getLeaseTimeout());
+        }
+        if (c.getTakeover() != null) {
+            b.clusterTakeover(c.getTakeover());
+        }
+        if (c.getMaxClockSkew() != null) {
+            b.clusterMaxClockSkew(c.getMaxClockSkew());
+        }
     }
 
     private static void log(LockstepProperties.Log log, LockstepBuilder b) {

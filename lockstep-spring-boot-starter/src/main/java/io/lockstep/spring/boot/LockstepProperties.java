@@ -72,6 +72,9 @@ public class LockstepProperties {
     /** The management endpoint ({@code lockstep.management.*}). */
     private final Management management = new Management();
 
+    /** Node leases and takeover with the JDBC log ({@code lockstep.cluster.*}; docs/cluster.md). */
+    private final Cluster cluster = new Cluster();
+
     /**
      * XA data sources by name; each becomes a DataSource bean of that name whose connections join the transaction.
      * The name is also the resource name written in the transaction log, so keep it stable across restarts. When
@@ -145,6 +148,10 @@ public class LockstepProperties {
 
     public Log getLog() {
         return log;
+    }
+
+    public Cluster getCluster() {
+        return cluster;
     }
 
     public Management getManagement() {
@@ -243,6 +250,44 @@ public class LockstepProperties {
     }
 
     /** {@code lockstep.management.*}: the HTTP endpoint with JSON views and Prometheus metrics. */
+    /** {@code lockstep.cluster.*}: only with {@code lockstep.log.type=jdbc}. */
+    public static class Cluster {
+        /** How long a node's lease lasts without renewal; a peer takes an expired node over. Default 15 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration leaseTimeout;
+
+        /** Whether this node takes over peers whose lease expired or that stopped. Default true. */
+        private Boolean takeover;
+
+        /** Largest accepted difference between this host's clock and the log database's. Default 10 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration maxClockSkew;
+
+        public Duration getLeaseTimeout() {
+            return leaseTimeout;
+        }
+
+        public void setLeaseTimeout(Duration leaseTimeout) {
+            this.leaseTimeout = leaseTimeout;
+        }
+
+        public Boolean getTakeover() {
+            return takeover;
+        }
+
+        public void setTakeover(Boolean takeover) {
+            this.takeover = takeover;
+        }
+
+        public Duration getMaxClockSkew() {
+            return maxClockSkew;
+        }
+
+        public void setMaxClockSkew(Duration maxClockSkew) {
+            this.maxClockSkew = maxClockSkew;
+        }
+    }
+
     public static class Management {
         /** Port of the management endpoint; 0 = any free port. Default: off. */
         private Integer port;

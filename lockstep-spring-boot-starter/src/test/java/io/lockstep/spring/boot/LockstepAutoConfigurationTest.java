@@ -68,9 +68,14 @@ class LockstepAutoConfigurationTest {
     void logRecoveryNodesAndManagementPropertiesMapOntoTheBuilder() {
         runner().withPropertyValues("lockstep.recovery-nodes=old-1,old-2", "lockstep.log.segment-size=1MB",
                         "lockstep.log.ignore-corruption=true", "lockstep.management.port=0",
-                        "lockstep.management.host=127.0.0.1", "lockstep.management.token=0123456789abcdef")
+                        "lockstep.management.host=127.0.0.1", "lockstep.management.token=0123456789abcdef",
+                        "lockstep.cluster.lease-timeout=5s", "lockstep.cluster.takeover=false",
+                        "lockstep.cluster.max-clock-skew=3s")
                 .run(context -> {
                     LockstepConfig config = context.getBean(LockstepTransactionManager.class).config();
+                    assertThat(config.clusterLeaseTimeout()).isEqualTo(Duration.ofSeconds(5));
+                    assertThat(config.clusterTakeover()).isFalse();
+                    assertThat(config.clusterMaxClockSkew()).isEqualTo(Duration.ofSeconds(3));
                     assertThat(config.recoveryNodes()).containsExactlyInAnyOrder(NODE, "old-1", "old-2");
                     assertThat(config.logSegmentSize()).isEqualTo(1024 * 1024);
                     assertThat(config.logIgnoreCorruption()).isTrue();

@@ -2,12 +2,10 @@ package io.lockstep.tm.cluster;
 
 import io.lockstep.tm.TransactionCounters;
 import io.lockstep.tm.recovery.RecoveryCoordinator;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +41,7 @@ public final class ClusterMonitor implements AutoCloseable {
     private final LeaseTables tables;
     private final Db leaseDb;
     private final Db takeoverDb;
+    private final NodeDirectory directory;
     private final ScheduledExecutorService leaseThread;
     private final ExecutorService takeoverThread;
     private final Map<String, Takeover> active = new ConcurrentHashMap<>();
@@ -67,6 +66,7 @@ public final class ClusterMonitor implements AutoCloseable {
         this.tables = lease.tables();
         this.leaseDb = new Db(dataSource);
         this.takeoverDb = new Db(dataSource);
+        this.directory = new NodeDirectory(dataSource, tables);
         String node = lease.nodeId();
         this.leaseThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lockstep-lease-" + node));
         this.takeoverThread = Executors.newSingleThreadExecutor(r -> daemon(r, "lockstep-takeover-" + node));
@@ -82,9 +82,6 @@ public final class ClusterMonitor implements AutoCloseable {
     public void start() {
         long every = Math.max(50, lease.leaseMillis() / 3);
         leaseThread.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
-        if (takeovers) {
-            leaseThread.execute(this::searchAndQueue); // a peer that died while this node was down: at once
-        }
     }
 
     private void tick() {
@@ -96,7 +93,9 @@ public final class ClusterMonitor implements AutoCloseable {
                 return;
             }
             renewClaims();
-            if (takeovers) {
+            // Only a node that has held its own lease without a gap for a whole lease timeout judges others'
+            // leases: after a log database outage every lease looks expired until its holder renews it.
+            if (takeovers && lease.heldWithoutGap() >= lease.leaseMillis()) {
                 searchAndQueue();
             }
         } catch (RuntimeException e) {
@@ -219,35 +218,12 @@ public final class ClusterMonitor implements AutoCloseable {
 
     /** Every node's lease row, read from the log database now. */
     public List<NodeView> nodes() throws SQLException {
-        return readNodes(dataSource, tables);
+        return directory.nodes();
     }
 
     /** The node history, oldest first, read from the log database now. */
     public List<NodeEvent> events() throws SQLException {
-        return readEvents(dataSource, tables);
-    }
-
-    static List<NodeView> readNodes(DataSource dataSource, LeaseTables tables) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(tables.listRows);
-                ResultSet rs = s.executeQuery()) {
-            List<NodeView> all = new ArrayList<>();
-            while (rs.next()) {
-                all.add(NodeLease.Row.from(rs).view());
-            }
-            return all;
-        }
-    }
-
-    static List<NodeEvent> readEvents(DataSource dataSource, LeaseTables tables) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(tables.listEvents);
-                ResultSet rs = s.executeQuery()) {
-            List<NodeEvent> all = new ArrayList<>();
-            while (rs.next()) {
-                all.add(new NodeEvent(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6)));
-            }
-            return all;
-        }
+        return directory.events();
     }
 
     /**

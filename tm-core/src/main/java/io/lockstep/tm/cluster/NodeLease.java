@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -45,6 +46,8 @@ public final class NodeLease implements AutoCloseable {
     private final long previousGtridEpoch;
     private final Fence logFence;
     private long lastRenewalNanos = System.nanoTime();
+    /** Start of the current run of renewals without a failed one (nanoTime); see {@link #heldWithoutGap()}. */
+    private volatile long unbrokenSinceNanos = System.nanoTime();
     private String lastRenewalFailure;
     private boolean released;
 
@@ -69,12 +72,18 @@ public final class NodeLease implements AutoCloseable {
      */
     public static NodeLease acquire(DataSource dataSource, String logTable, String nodeId, Duration leaseTimeout,
             Duration maxClockSkew) {
+        return acquire(dataSource, logTable, nodeId, leaseTimeout, maxClockSkew, Clock.systemUTC());
+    }
+
+    /** As above, with this host's clock given (tests move it). */
+    static NodeLease acquire(DataSource dataSource, String logTable, String nodeId, Duration leaseTimeout,
+            Duration maxClockSkew, Clock hostClock) {
         Objects.requireNonNull(dataSource, "dataSource");
         long leaseMillis = leaseTimeout.toMillis();
         Db db = new Db(dataSource);
         try {
             LeaseTables tables = open(db, logTable);
-            checkClock(db, tables, maxClockSkew);
+            checkClock(db, tables, maxClockSkew, hostClock);
             NodeLease lease = take(db, tables, nodeId, leaseMillis);
             LOG.info("node {} holds its lease with fence {} (lease timeout {} ms)", nodeId, lease.fence, leaseMillis);
             return lease;
@@ -99,9 +108,9 @@ public final class NodeLease implements AutoCloseable {
         }
     }
 
-    private static void checkClock(Db db, LeaseTables tables, Duration maxClockSkew) {
+    private static void checkClock(Db db, LeaseTables tables, Duration maxClockSkew, Clock hostClock) {
         long before = System.nanoTime();
-        long local = System.currentTimeMillis();
+        long local = hostClock.millis();
         long remote;
         try {
             remote = db.inTransaction(c -> {
@@ -247,6 +256,18 @@ public final class NodeLease implements AutoCloseable {
         return logFence;
     }
 
+    /**
+     * How long this node has renewed its lease without a failure or a gap longer than the lease, in milliseconds
+     * (0 right after one). A node takes over peers only after a full lease timeout of this: when the log database
+     * was unreachable, every node's lease may look expired once it is back, and the peers must get one lease timeout
+     * to renew theirs before anyone claims them — else a database outage would fence live nodes.
+     */
+    public long heldWithoutGap() {
+        long since = unbrokenSinceNanos;
+        long now = System.nanoTime();
+        return since == Long.MAX_VALUE || now - since < 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(now - since);
+    }
+
     /** Lease duration in milliseconds. */
     public long leaseMillis() {
         return leaseMillis;
@@ -312,13 +333,19 @@ public final class NodeLease implements AutoCloseable {
                 LOG.error("{}", reason);
                 return false;
             }
-            lastRenewalNanos = System.nanoTime();
+            long now = System.nanoTime();
+            if (unbrokenSinceNanos == Long.MAX_VALUE
+                    || now - lastRenewalNanos > TimeUnit.MILLISECONDS.toNanos(leaseMillis)) {
+                unbrokenSinceNanos = now; // after a failure or a long gap: others may have missed renewals too
+            }
+            lastRenewalNanos = now;
             if (lastRenewalFailure != null) {
                 LOG.info("lease of node {} renewed again", nodeId);
                 lastRenewalFailure = null;
             }
             return true;
         } catch (SQLException | RuntimeException e) {
+            unbrokenSinceNanos = Long.MAX_VALUE; // set again by the first successful renewal after a gap
             String cause = String.valueOf(e);
             long sinceMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRenewalNanos);
             if (!cause.equals(lastRenewalFailure)) {

@@ -14,6 +14,7 @@ import io.lockstep.tm.log.CommitRecord;
 import io.lockstep.tm.log.TransactionLogException;
 import io.lockstep.tm.log.jdbc.JdbcTransactionLog;
 import io.lockstep.tm.log.jdbc.LogDatabase;
+import io.lockstep.tm.log.jdbc.TcpProxy;
 import io.lockstep.tm.xa.Gtrid;
 import io.lockstep.tm.xa.LockstepXid;
 import java.sql.Connection;
@@ -23,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -30,6 +32,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.XAConnection;
 import javax.transaction.xa.XAResource;
@@ -47,6 +50,9 @@ import org.postgresql.xa.PGXADataSource;
 class ClusterTest {
     private static final String TABLE = "ls_cluster_test";
     private static final Duration LEASE = Duration.ofMillis(900);
+    /** The node ids this test uses. */
+    private static final Pattern OUR_NODES = Pattern.compile("(dead|peer|dup|crash|leaving|staying|back|owner|noperm"
+            + "|outage|probe|zombie|solo)-[a-z]+");
 
     private final LogDatabase db = LogDatabase.postgres();
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -74,13 +80,22 @@ class ClusterTest {
         }
     }
 
-    /** Prepared transactions of this test's nodes (their gids contain the node id in hex-free form: pgjdbc's). */
+    /**
+     * Prepared transactions of this test's nodes only (other tests and benchmarks share the database): pgjdbc's gid
+     * is {@code formatId_base64(gtrid)_base64(bqual)}, and a Lockstep gtrid starts with its node id.
+     */
     private List<String> preparedGids() throws SQLException {
         List<String> gids = new ArrayList<>();
         try (Connection c = db.connect(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT gid FROM pg_prepared_xacts WHERE database = current_database()")) {
             while (rs.next()) {
-                gids.add(rs.getString(1));
+                String[] parts = rs.getString(1).split("_");
+                if (parts.length == 3 && parts[0].equals(String.valueOf(LockstepXid.FORMAT_ID))) {
+                    String node = Gtrid.nodeIdOf(Base64.getDecoder().decode(parts[1]));
+                    if (OUR_NODES.matcher(node == null ? "" : node).matches()) {
+                        gids.add(rs.getString(1));
+                    }
+                }
             }
         }
         return gids;
@@ -91,7 +106,11 @@ class ClusterTest {
     }
 
     private LockstepTransactionManager node(String id, boolean takeover) {
-        LockstepTransactionManager tm = Lockstep.builder().nodeId(id).logType(LogType.JDBC).logJdbcUrl(db.url)
+        return node(id, takeover, db.url);
+    }
+
+    private LockstepTransactionManager node(String id, boolean takeover, String url) {
+        LockstepTransactionManager tm = Lockstep.builder().nodeId(id).logType(LogType.JDBC).logJdbcUrl(url)
                 .logJdbcUser(db.user).logJdbcPassword(db.password).logJdbcTable(TABLE).clusterLeaseTimeout(LEASE)
                 .clusterTakeover(takeover).recoveryInterval(Duration.ofMillis(500)).build();
         open.add(tm);
@@ -367,5 +386,95 @@ class ClusterTest {
             db.execute("DROP OWNED BY lockstep_noperm");
             db.execute("DROP ROLE lockstep_noperm");
         }
+    }
+
+    /**
+     * The log database goes away for longer than the lease timeout, so every lease in it has expired when it comes
+     * back. The nodes renew first and judge others only after a whole lease timeout of their own renewals: nobody
+     * is claimed, nobody fenced.
+     */
+    @Test
+    void aLogDatabaseOutageLongerThanTheLeaseFencesNobody() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
+            String url = db.urlVia(proxy.port());
+            new DeadNode("outage-dead");
+            LockstepTransactionManager a = node("outage-a", true, url);
+            LockstepTransactionManager b = node("outage-b", true, url);
+            // Both judge leases by now: one of them has taken the dead node over.
+            await().atMost(Duration.ofSeconds(20)).until(() -> nodes(a).get("outage-dead").state()
+                    == NodeState.RECOVERED);
+
+            proxy.stop();
+            await().atMost(Duration.ofSeconds(10)).until(() -> expired("outage-a") && expired("outage-b"));
+            proxy.start();
+
+            await().during(Duration.ofMillis(3 * LEASE.toMillis())).atMost(Duration.ofSeconds(20)).until(() ->
+                    nodes(a).get("outage-a").fence() == 1 && nodes(a).get("outage-b").fence() == 1);
+            assertThat(nodes(a).get("outage-a").state()).isEqualTo(NodeState.LIVE);
+            assertThat(nodes(a).get("outage-b").state()).isEqualTo(NodeState.LIVE);
+            assertThat(events(a, "outage-a")).containsExactly("START@1 by outage-a");
+            assertThat(events(a, "outage-b")).containsExactly("START@1 by outage-b");
+            assertThat(a.admin().counters().takeoverClaims() + b.admin().counters().takeoverClaims()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aHostClockFarFromTheDatabasesIsRefusedAtStart() {
+        java.time.Clock ahead = java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofSeconds(42));
+        assertThatThrownBy(() -> NodeLease.acquire(db.dataSource(), TABLE, "probe-h", LEASE, Duration.ofSeconds(5),
+                ahead))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageMatching("(?s)the clock of this host differs from the log database's by -4\\d{4} ms, more"
+                        + " than lockstep.cluster.maxClockSkew \\(PT5S\\).*synchronise the clocks \\(NTP\\).*");
+        NodeLease fine = NodeLease.acquire(db.dataSource(), TABLE, "probe-h", LEASE, Duration.ofSeconds(60), ahead);
+        open.add(fine);
+        assertThat(fine.fence()).as("within the bound: started").isEqualTo(1);
+    }
+
+    /**
+     * A live node whose lease a peer took (here: the claim done by hand, as a peer that judged it dead would): its
+     * next two-phase commit rolls back with the reason, and it begins nothing more.
+     */
+    @Test
+    void aFencedNodeRollsBackItsNextCommitAndRefusesNewTransactions() throws Exception {
+        LockstepTransactionManager zombie = node("zombie-i", false);
+        db.execute("UPDATE " + TABLE + "_nodes SET fence = fence + 1, state = 'CLAIMED', claimed_by = 'peer-i'"
+                + " WHERE node_id = 'zombie-i'");
+
+        XAConnection one = xaDataSource().getXAConnection();
+        XAConnection two = xaDataSource().getXAConnection();
+        try {
+            zombie.begin();
+            zombie.getTransaction().enlistResource(io.lockstep.tm.Lockstep.named("pg", one.getXAResource()));
+            insert(one, "zombie-i-1");
+            zombie.getTransaction().enlistResource(io.lockstep.tm.Lockstep.named("pg", two.getXAResource()));
+            insert(two, "zombie-i-2");
+            assertThatThrownBy(zombie::commit).isInstanceOf(jakarta.transaction.RollbackException.class)
+                    .hasStackTraceContaining("this instance of node zombie-i is fenced")
+                    .hasStackTraceContaining("claimed by node peer-i");
+        } finally {
+            one.close();
+            two.close();
+        }
+        assertThat(accounts()).isEmpty();
+        assertThat(preparedGids()).isEmpty();
+        assertThatThrownBy(zombie::begin).isInstanceOf(jakarta.transaction.SystemException.class)
+                .hasMessageContaining("begin refused: this instance of node zombie-i is fenced");
+    }
+
+    private static void insert(XAConnection xc, String id) throws SQLException {
+        try (PreparedStatement s = xc.getConnection().prepareStatement("INSERT INTO ls_cluster_accounts VALUES (?)")) {
+            s.setString(1, id);
+            s.executeUpdate();
+        }
+    }
+
+    @Test
+    void recoveryNodesOfOtherNodesAreRefusedWithTheJdbcLog() {
+        assertThatThrownBy(() -> Lockstep.builder().nodeId("solo-j").recoveryNodes("other-j").logType(LogType.JDBC)
+                .logJdbcUrl(db.url).logJdbcUser(db.user).logJdbcTable(TABLE).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lockstep.recoveryNodes [other-j]")
+                .hasMessageContaining("recovered by takeover");
     }
 }

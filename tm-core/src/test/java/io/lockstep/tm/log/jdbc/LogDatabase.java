@@ -72,7 +72,7 @@ public final class LogDatabase {
     }
 
     /** The server's host. */
-    String host() {
+    public String host() {
         Matcher m = HOST_PORT.matcher(url);
         if (!m.find()) {
             throw new IllegalStateException("cannot find host:port in " + url);
@@ -80,7 +80,7 @@ public final class LogDatabase {
         return m.group(1);
     }
 
-    int port() {
+    public int port() {
         Matcher m = HOST_PORT.matcher(url);
         if (!m.find()) {
             throw new IllegalStateException("cannot find host:port in " + url);
@@ -89,7 +89,7 @@ public final class LogDatabase {
     }
 
     /** The URL with its host and port replaced by 127.0.0.1:{@code port} (a proxy, or a closed port). */
-    String urlVia(int port) {
+    public String urlVia(int port) {
         return HOST_PORT.matcher(url).replaceFirst("//127.0.0.1:" + port);
     }
 

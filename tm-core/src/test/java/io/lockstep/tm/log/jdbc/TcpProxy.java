@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A TCP forwarder in front of a database, so a test can take the database away (every connection cut, new ones
  * refused) and give it back on the same port.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
@@ -22,18 +22,18 @@ final class TcpProxy implements AutoCloseable {
     private Thread acceptor;
     private int port;
 
-    TcpProxy(String targetHost, int targetPort) throws IOException {
+    public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         start();
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Accepts connections again, on the same port as before. */
-    void start() throws IOException {
+    public void start() throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
         s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
@@ -45,7 +45,7 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Cuts every connection and refuses new ones: the database is gone, as far as the client can tell. */
-    void stop() throws IOException {
+    public void stop() throws IOException {
         server.close();
         try {
             // The JDK closes a socket blocked in accept() only when that thread has left it: wait, so start() can
