@@ -59,6 +59,9 @@ import org.slf4j.LoggerFactory;
  *       too and at least {@code orphanSafetyInterval} ago.</li>
  *   <li>A COMMIT record whose branches are all accounted for, in sources that were all scanned successfully, gets
  *       its END. A source that cannot be reached leaves its records in place for the next pass: never guess.</li>
+ *   <li>Each source is scanned on a thread of its own; a source that answers none of the pass's calls for
+ *       {@code recoveryCallTimeout} (a stalled network: XA calls have no timeout) is reported failed and the pass
+ *       goes on without it ({@link SourceWatch}).</li>
  *   <li>Heuristic outcomes are recorded (HEURISTIC record) before {@code forget()}.</li>
  * </ol>
  * Passes never overlap ({@link #passLock}); they run on the recovery thread or the caller of
