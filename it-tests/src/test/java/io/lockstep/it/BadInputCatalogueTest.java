@@ -20,6 +20,7 @@ import io.lockstep.tm.xa.LockstepXid;
 import io.lockstep.xa.jdbc.LockstepDataSource;
 import io.lockstep.xa.jdbc.LockstepDataSources;
 import io.lockstep.xa.jms.LockstepJms;
+import jakarta.jms.XAConnectionFactory;
 import jakarta.transaction.InvalidTransactionException;
 import jakarta.transaction.NotSupportedException;
 import jakarta.transaction.RollbackException;
@@ -170,6 +171,8 @@ class BadInputCatalogueTest {
                 IllegalArgumentException.class, "lockstep.recoveryInterval", "positive duration"));
         rows.add(row("builder.orphanSafetyInterval(null)", () -> Lockstep.builder().orphanSafetyInterval(null),
                 IllegalArgumentException.class, "lockstep.orphanSafetyInterval", "positive duration"));
+        rows.add(row("builder.recoveryCallTimeout(0)", () -> Lockstep.builder().recoveryCallTimeout(Duration.ZERO),
+                IllegalArgumentException.class, "lockstep.recoveryCallTimeout", "positive duration"));
         rows.add(row("builder.logSegmentSize(4096)", () -> Lockstep.builder().logSegmentSize(4096),
                 IllegalArgumentException.class, "lockstep.log.segmentSize", "\"4096\"", "at least 65536"));
         rows.add(row("builder.managementPort(65536)", () -> Lockstep.builder().managementPort(65536),
@@ -413,6 +416,9 @@ class BadInputCatalogueTest {
         rows.add(row("LockstepDataSources.….leakTimeout(-1 s)",
                 () -> LockstepDataSources.postgres(tm, pg, "u", "p").leakTimeout(Duration.ofSeconds(-1)),
                 IllegalArgumentException.class, "leakTimeout", "zero or positive"));
+        rows.add(row("LockstepDataSources.….xaCallTimeout(-1 s)",
+                () -> LockstepDataSources.postgres(tm, pg, "u", "p").xaCallTimeout(Duration.ofSeconds(-1)),
+                IllegalArgumentException.class, "xaCallTimeout", "zero or positive"));
         rows.add(row("LockstepDataSources.….property(null, v)",
                 () -> LockstepDataSources.postgres(tm, pg, "u", "p").property(null, "v"),
                 NullPointerException.class, "property", "key"));
@@ -442,6 +448,14 @@ class BadInputCatalogueTest {
         rows.add(row("LockstepJms.….maxSessionsPerConnection(-1)",
                 () -> LockstepJms.pooled(tm, cf).maxSessionsPerConnection(-1),
                 IllegalArgumentException.class, "maxSessionsPerConnection -1", "at least 1"));
+        rows.add(row("LockstepJms.….xaCallTimeout(0)", () -> LockstepJms.pooled(tm, cf).xaCallTimeout(Duration.ZERO),
+                IllegalArgumentException.class, "xaCallTimeout", "positive"));
+        XAConnectionFactory other = (XAConnectionFactory) java.lang.reflect.Proxy.newProxyInstance(
+                XAConnectionFactory.class.getClassLoader(), new Class<?>[] {XAConnectionFactory.class},
+                (proxy, method, args) -> null);
+        rows.add(row("LockstepJms.pooled(tm, another provider's factory).xaCallTimeout(2 s)",
+                () -> LockstepJms.pooled(tm, other).xaCallTimeout(Duration.ofSeconds(2)),
+                IllegalArgumentException.class, "is not an Artemis connection factory", "provider's own call timeout"));
         rows.add(row("LockstepJms: a factory named like a registered source", () -> {
             tm.registerRecoverable(new EmptySource("faults-jms-dup"));
             try {

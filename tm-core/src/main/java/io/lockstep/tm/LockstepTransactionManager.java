@@ -113,7 +113,8 @@ public final class LockstepTransactionManager
                     : new Engine(config.nodeId(), epoch, timeout, index, listener,
                             () -> held.logFence().verify(leaseDb));
             RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
-                    config.orphanSafetyInterval(), config.recoveryParallelism(), index, engine::aliveGtrids, engine.counters());
+                    config.orphanSafetyInterval(), config.recoveryParallelism(), config.recoveryCallTimeout(), index,
+                    engine::aliveGtrids, engine.counters());
             if (lease != null) {
                 cluster = new ClusterMonitor(lease, logDb, config.logJdbcTable(), recovery, engine.counters(),
                         config.clusterTakeover(), config.recoveryInterval());

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
@@ -18,10 +20,15 @@ import javax.transaction.xa.Xid;
 final class PreparedStore implements XAResourceSource {
     final String name;
     final Map<Xid, String> prepared = new ConcurrentHashMap<>();
-    final List<String> calls = new ArrayList<>();
+    final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     volatile boolean reachable = true;
     volatile int commitError;
     volatile int rollbackError;
+    /** When set, recover() blocks until it opens, as on a network that stopped delivering packets. */
+    volatile CountDownLatch stallRecover;
+    /** Each commit takes this long (a slow but healthy resource). */
+    volatile long commitMillis;
+    final AtomicInteger opened = new AtomicInteger();
 
     PreparedStore(String name) {
         this.name = name;
@@ -41,9 +48,11 @@ final class PreparedStore implements XAResourceSource {
         if (!reachable) {
             throw new java.net.ConnectException("connection refused: " + name + " is down");
         }
+        opened.incrementAndGet();
         XAResource xar = new XAResource() {
             @Override public void commit(Xid xid, boolean onePhase) throws XAException {
                 calls.add("commit " + xid);
+                pause(commitMillis);
                 if (commitError != 0) {
                     throw new XAException(commitError);
                 }
@@ -65,6 +74,10 @@ final class PreparedStore implements XAResourceSource {
                 prepared.remove(xid);
             }
             @Override public Xid[] recover(int flag) {
+                CountDownLatch stall = stallRecover;
+                if (stall != null) {
+                    await(stall);
+                }
                 return (flag & TMSTARTRSCAN) != 0 ? prepared.keySet().toArray(new Xid[0]) : new Xid[0];
             }
             @Override public void start(Xid xid, int flags) { }
@@ -78,5 +91,24 @@ final class PreparedStore implements XAResourceSource {
             @Override public XAResource xaResource() { return xar; }
             @Override public void close() { }
         };
+    }
+
+    /** The time a slow resource takes to answer (simulated work, not a wait for a condition). */
+    private static void pause(long millis) {
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
