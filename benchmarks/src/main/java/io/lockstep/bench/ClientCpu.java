@@ -20,7 +20,9 @@ import org.openjdk.jmh.runner.IterationType;
  * (database servers), so that a configuration's own cost shows even when the servers bound its throughput.
  * Read from {@code /proc/self/task/<tid>/stat} (Linux; clock ticks, assumed 100 per second as on every common
  * kernel build). Printed and appended to {@code cpu.csv} in the results directory
- * ({@code -Dlockstep.bench.results}); where {@code /proc} is missing, nothing is recorded.
+ * ({@code -Dlockstep.bench.results}); where {@code /proc} is missing, nothing is recorded. Also counts the context
+ * switches of the JVM's threads per operation ({@code voluntary_ctxt_switches}, i.e. blocking, and
+ * {@code nonvoluntary_ctxt_switches}, i.e. preemption, from {@code /proc/self/task/<tid>/status}).
  */
 final class ClientCpu {
     private static final Path TASKS = Path.of("/proc/self/task");
@@ -31,6 +33,8 @@ final class ClientCpu {
     private long[] before;
     private long cpuTicks;
     private long jitTicks;
+    private long voluntary;
+    private long involuntary;
     private long measuredOps;
 
     void op() {
@@ -48,22 +52,31 @@ final class ClientCpu {
         if (measuring && before != null && after != null) {
             cpuTicks += after[0] - before[0];
             jitTicks += after[1] - before[1];
+            voluntary += after[2] - before[2];
+            involuntary += after[3] - before[3];
             measuredOps += ops.sum();
         }
     }
 
-    /** {total ticks of live threads, ticks of the JIT compiler threads}, or null without /proc. */
+    /**
+     * {total ticks of live threads, ticks of the JIT compiler threads, voluntary and involuntary context switches},
+     * or null without /proc.
+     */
     private static long[] read() {
         if (!Files.isDirectory(TASKS)) {
             return null;
         }
         long total = 0;
         long jit = 0;
+        long vol = 0;
+        long invol = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (Path task : tasks) {
                 String stat;
+                String status;
                 try {
                     stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+                    status = Files.readString(task.resolve("status"), StandardCharsets.US_ASCII);
                 } catch (IOException gone) {
                     continue; // the thread ended meanwhile
                 }
@@ -75,11 +88,26 @@ final class ClientCpu {
                 if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
                     jit += ticks;
                 }
+                vol += statusField(status, "voluntary_ctxt_switches:");
+                invol += statusField(status, "nonvoluntary_ctxt_switches:");
             }
         } catch (IOException e) {
             return null;
         }
-        return new long[] {total, jit};
+        return new long[] {total, jit, vol, invol};
+    }
+
+    private static long statusField(String status, String name) {
+        int at = status.indexOf(name);
+        if (at < 0 || (at > 0 && status.charAt(at - 1) != '\n')) {
+            at = status.indexOf("\n" + name);
+            if (at < 0) {
+                return 0;
+            }
+            at++;
+        }
+        int end = status.indexOf('\n', at);
+        return Long.parseLong(status.substring(at + name.length(), end < 0 ? status.length() : end).trim());
     }
 
     /** Prints and records CPU microseconds per operation; {@code label} names the configuration. */
@@ -88,10 +116,14 @@ final class ClientCpu {
         String bench = parts[parts.length - 2] + "." + parts[parts.length - 1];
         double perOp = measuredOps == 0 ? Double.NaN : (cpuTicks - jitTicks) * NANOS_PER_TICK / 1000.0 / measuredOps;
         double jitPerOp = measuredOps == 0 ? Double.NaN : jitTicks * NANOS_PER_TICK / 1000.0 / measuredOps;
+        double volPerOp = measuredOps == 0 ? Double.NaN : (double) voluntary / measuredOps;
+        double involPerOp = measuredOps == 0 ? Double.NaN : (double) involuntary / measuredOps;
         System.out.printf(Locale.ROOT, "%n[cpu] %s %s threads=%d: %d ops, %.1f µs of this JVM's CPU per op without"
-                + " JIT (JIT %.1f µs per op)%n", bench, label, params.getThreads(), measuredOps, perOp, jitPerOp);
-        String line = String.format(Locale.ROOT, "%s,%s,%d,%s,%d,%d,%.2f,%.2f", bench, label, params.getThreads(),
-                params.getMode().shortLabel(), measuredOps, (cpuTicks - jitTicks) * NANOS_PER_TICK, perOp, jitPerOp);
+                + " JIT (JIT %.1f µs per op); context switches per op: %.2f voluntary, %.2f involuntary%n", bench,
+                label, params.getThreads(), measuredOps, perOp, jitPerOp, volPerOp, involPerOp);
+        String line = String.format(Locale.ROOT, "%s,%s,%d,%s,%d,%d,%.2f,%.2f,%.3f,%.3f", bench, label,
+                params.getThreads(), params.getMode().shortLabel(), measuredOps, (cpuTicks - jitTicks) * NANOS_PER_TICK,
+                perOp, jitPerOp, volPerOp, involPerOp);
         Path results = Path.of(System.getProperty("lockstep.bench.results", "target/bench-results"));
         try {
             Files.createDirectories(results);

@@ -22,7 +22,9 @@ import org.openjdk.jmh.infra.IterationParams;
  * End-to-end two-phase commit over two in-memory resource managers with a durable log on this machine's disk:
  * Lockstep's file log, Narayana's default file store and its journal store (best settings), Atomikos' file log.
  * Every configuration writes under {@code target/bench-data}. Device flushes per transaction are printed after each
- * trial (see {@link FsyncCounter}), so a store that does not force shows up. Run with {@code -bm thrpt} for
+ * trial (see {@link FsyncCounter}), so a store that does not force shows up, and so are the CPU time of the fork and
+ * its context switches per transaction ({@link ClientCpu}), which stay comparable when other processes share the
+ * cores. Run with {@code -bm thrpt} for
  * throughput and {@code -bm sample} for latency percentiles.
  */
 @State(Scope.Benchmark)
@@ -39,27 +41,32 @@ public class DurableBenchmark {
     private Path dataDir;
     private TxDriver driver;
     private FsyncCounter fsyncs;
+    private ClientCpu cpu;
 
     @Setup(Level.Trial)
     public void start() {
         dataDir = BenchDirs.fresh("durable-" + peer);
         driver = Peers.open(peer, dataDir);
         fsyncs = new FsyncCounter(dataDir);
+        cpu = new ClientCpu();
     }
 
     @Setup(Level.Iteration)
     public void iterationStarts(IterationParams iteration) {
         fsyncs.iterationStarts(iteration);
+        cpu.iterationStarts(iteration);
     }
 
     @TearDown(Level.Iteration)
     public void iterationEnds() {
         fsyncs.iterationEnds();
+        cpu.iterationEnds();
     }
 
     @TearDown(Level.Trial)
     public void stop(BenchmarkParams params) {
         fsyncs.report(params, peer);
+        cpu.report(params, peer);
         driver.close();
         Peers.deleteTree(dataDir);
     }
@@ -68,5 +75,6 @@ public class DurableBenchmark {
     public void twoPhase(EngineBenchmark.Resources r) throws Exception {
         driver.commitTwo(r.a, r.b);
         fsyncs.op();
+        cpu.op();
     }
 }

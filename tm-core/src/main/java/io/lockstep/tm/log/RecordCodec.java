@@ -28,12 +28,24 @@ public final class RecordCodec {
     public static final int FRAME_HEADER = 9;
     /** Largest payload accepted; a larger length field marks a damaged frame. */
     public static final int MAX_PAYLOAD = 1 << 20;
+    /** {@link #decodeShared} shares the BranchRefs of bquals below this. */
+    private static final int SHARED_BQUALS = 16;
+    /** {@link #decodeShared} shares branch lists of up to this many branches with recent records. */
+    private static final int RECENT_BRANCHES = 8;
 
     private final CRC32C crc32c = new CRC32C();
     private final byte[] seqBytes = new byte[8];
-    /** Resource names seen recently by {@link #decodeShared}: a log repeats a handful of names millions of times. */
+    /** Resource names seen by {@link #decodeShared}: a log repeats a handful of names millions of times. */
     private final String[] names = new String[16];
     private final byte[][] nameBytes = new byte[16][];
+    /** Shared {@link BranchRef}s per slot of {@link #names}, indexed by bqual (small bquals only). */
+    private final BranchRef[][] branchRefs = new BranchRef[16][];
+    @SuppressWarnings("unchecked")
+    private final List<BranchRef>[] recentLists = new List[8];
+    private final BranchRef[] recentScratch = new BranchRef[RECENT_BRANCHES];
+    private int nextRecentList;
+    private String lastUnsharedName;
+    private byte[] scratch = new byte[128];
 
     /** Appends the frame of {@code r} at {@code buf}'s position with a zero CRC (set later by {@link #seal}). */
     public static void writeFrame(LogRecord r, ByteBuffer buf) {
@@ -73,20 +85,31 @@ public final class RecordCodec {
      */
     public int seal(ByteBuffer buf, int offset, long segmentSeq) {
         int length = buf.getInt(offset);
-        buf.putInt(offset + 4, crc(buf, offset, length, segmentSeq));
+        int position = buf.position();
+        int limit = buf.limit();
+        int crc = crcInPlace(buf, offset, length, segmentSeq); // no duplicate per frame: the leader seals thousands
+        buf.limit(limit).position(position);
+        buf.putInt(offset + 4, crc);
         return FRAME_HEADER + length;
     }
 
     /** The CRC32C of the frame at {@code offset} (payload {@code length}) for segment {@code segmentSeq}. */
     public int crc(ByteBuffer buf, int offset, int length, long segmentSeq) {
+        return crcInPlace(buf.duplicate(), offset, length, segmentSeq);
+    }
+
+    /**
+     * As {@link #crc}, but moves {@code buf}'s position and limit (to the end of the frame) instead of working on a
+     * duplicate: for a reader that owns its buffer and checks millions of frames.
+     */
+    public int crcInPlace(ByteBuffer buf, int offset, int length, long segmentSeq) {
         crc32c.reset();
         for (int i = 7; i >= 0; i--) {
             seqBytes[7 - i] = (byte) (segmentSeq >>> (i * 8));
         }
         crc32c.update(seqBytes, 0, 8);
-        ByteBuffer slice = buf.duplicate();
-        slice.limit(offset + FRAME_HEADER + length).position(offset + 8);
-        crc32c.update(slice);
+        buf.limit(offset + FRAME_HEADER + length).position(offset + 8);
+        crc32c.update(buf);
         return (int) crc32c.getValue();
     }
 
@@ -171,31 +194,92 @@ public final class RecordCodec {
     }
 
     /**
-     * As {@link #decode}, sharing one String instance per distinct resource name (replay of a large log keeps far
-     * fewer objects alive). Not thread-safe.
+     * As {@link #decode}, for replaying a large log: the gtrid is copied once from the frame into its string, and
+     * resource names, branch references and whole branch lists that repeat are shared (a log repeats a handful of
+     * them millions of times), so each COMMIT costs the record, its gtrid and nothing else. Not thread-safe.
      */
     public LogRecord decodeShared(byte type, ByteBuffer payload) {
         if (type != RecordType.COMMIT.code()) {
             return decode(type, payload);
         }
         try {
-            String gtrid = getString(payload);
+            String gtrid = scratchString(payload);
             long time = payload.getLong();
             int n = payload.getShort() & 0xffff;
-            BranchRef[] branches = new BranchRef[n];
-            for (int i = 0; i < n; i++) {
-                branches[i] = new BranchRef(sharedName(payload), payload.getInt());
-            }
+            List<BranchRef> branches = n <= RECENT_BRANCHES ? sharedBranches(payload, n) : branches(payload, n);
             if (payload.hasRemaining()) {
                 throw new IllegalArgumentException(payload.remaining() + " unexpected trailing bytes");
             }
-            return new CommitRecord(gtrid, time, List.of(branches));
+            return new CommitRecord(gtrid, time, branches);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("payload too short for its type", e);
         }
     }
 
-    private String sharedName(ByteBuffer buf) {
+    private List<BranchRef> branches(ByteBuffer payload, int n) {
+        BranchRef[] branches = new BranchRef[n];
+        for (int i = 0; i < n; i++) {
+            branches[i] = sharedBranch(payload);
+        }
+        return List.of(branches);
+    }
+
+    /** The branches of a short list, as the same List instance as a recent record with the same branches. */
+    private List<BranchRef> sharedBranches(ByteBuffer payload, int n) {
+        BranchRef[] branches = recentScratch;
+        for (int i = 0; i < n; i++) {
+            branches[i] = sharedBranch(payload);
+        }
+        for (int k = 0; k < recentLists.length; k++) {
+            List<BranchRef> candidate = recentLists[k];
+            if (candidate == null) {
+                break;
+            }
+            if (candidate.size() == n && sameInstances(candidate, branches, n)) {
+                return candidate;
+            }
+        }
+        List<BranchRef> list = List.of(java.util.Arrays.copyOf(branches, n));
+        recentLists[nextRecentList] = list;
+        nextRecentList = (nextRecentList + 1) % recentLists.length;
+        return list;
+    }
+
+    private static boolean sameInstances(List<BranchRef> list, BranchRef[] branches, int n) {
+        for (int i = 0; i < n; i++) {
+            if (list.get(i) != branches[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One {@code name, bqual} pair; the same instance for a recently seen name with a small bqual. */
+    private BranchRef sharedBranch(ByteBuffer payload) {
+        int slot = sharedNameSlot(payload);
+        String name = slot >= 0 ? names[slot] : lastUnsharedName;
+        int bqual = payload.getInt();
+        if (slot < 0 || bqual < 0 || bqual >= SHARED_BQUALS) {
+            return new BranchRef(name, bqual);
+        }
+        BranchRef[] refs = branchRefs[slot];
+        if (refs == null) {
+            refs = new BranchRef[SHARED_BQUALS];
+            branchRefs[slot] = refs;
+        }
+        BranchRef ref = refs[bqual];
+        if (ref == null) {
+            ref = new BranchRef(name, bqual);
+            refs[bqual] = ref;
+        }
+        return ref;
+    }
+
+    /**
+     * Reads a string naming a resource: returns the slot of {@link #names} holding it, or -1 when the cache is full
+     * (the string is then in {@link #lastUnsharedName}).
+     */
+    private int sharedNameSlot(ByteBuffer buf) {
         int n = buf.getShort() & 0xffff;
         if (n > buf.remaining()) {
             throw new IllegalArgumentException("string length " + n + " exceeds the payload");
@@ -210,7 +294,7 @@ public final class RecordCodec {
             }
             if (b.length == n && matches(buf, at, b)) {
                 buf.position(at + n);
-                return names[i];
+                return i;
             }
         }
         byte[] b = new byte[n];
@@ -219,8 +303,23 @@ public final class RecordCodec {
         if (slot >= 0) {
             names[slot] = s;
             nameBytes[slot] = b;
+            return slot;
         }
-        return s;
+        lastUnsharedName = s;
+        return -1;
+    }
+
+    /** A string read through the reusable {@link #scratch} array: the String's own copy is the only allocation. */
+    private String scratchString(ByteBuffer buf) {
+        int n = buf.getShort() & 0xffff;
+        if (n > buf.remaining()) {
+            throw new IllegalArgumentException("string length " + n + " exceeds the payload");
+        }
+        if (scratch.length < n) {
+            scratch = new byte[Math.max(n, scratch.length * 2)];
+        }
+        buf.get(scratch, 0, n);
+        return new String(scratch, 0, n, StandardCharsets.UTF_8);
     }
 
     private static boolean matches(ByteBuffer buf, int at, byte[] b) {

@@ -45,6 +45,32 @@ class RecordCodecProperties {
         assertThat(codec.crc(buf, 0, length, segmentSeq)).isNotEqualTo(crc);
     }
 
+    @Property(tries = 200)
+    void theSharingDecoderGivesEqualRecords(@ForAll("sequences") List<LogRecord> records) {
+        RecordCodec codec = new RecordCodec(); // one decoder for the whole sequence, as in a replay
+        for (LogRecord record : records) {
+            ByteBuffer buf = ByteBuffer.allocate(RecordCodec.maxFrameSize(record));
+            RecordCodec.writeFrame(record, buf);
+            ByteBuffer payload = buf.duplicate().limit(buf.position()).position(RecordCodec.FRAME_HEADER);
+            assertThat(codec.decodeShared(buf.get(8), payload)).isEqualTo(record);
+        }
+    }
+
+    @Provide
+    Arbitrary<List<LogRecord>> sequences() {
+        // few distinct names and small bquals, so the shared names, branches and lists are hit, plus a few others
+        Arbitrary<String> names = Arbitraries.oneOf(Arbitraries.of("pg", "maria", "", "jms-é"),
+                Arbitraries.strings().ofMaxLength(8));
+        Arbitrary<BranchRef> branch = Combinators.combine(names, Arbitraries.integers().between(-2, 20))
+                .as(BranchRef::new);
+        Arbitrary<List<BranchRef>> branches = Arbitraries.oneOf(branch.list().ofMaxSize(3),
+                branch.list().ofMaxSize(12));
+        Arbitrary<String> gtrid = Arbitraries.strings().withChars("abc019:").ofMinLength(1).ofMaxLength(30);
+        Arbitrary<LogRecord> commit = Combinators.combine(gtrid, Arbitraries.longs(), branches)
+                .as(CommitRecord::new);
+        return Arbitraries.oneOf(commit, commit, records()).list().ofMaxSize(60);
+    }
+
     @Provide
     Arbitrary<LogRecord> records() {
         Arbitrary<String> gtrid = Arbitraries.strings().withChars("abcxyz0123456789.-_").ofMinLength(1)

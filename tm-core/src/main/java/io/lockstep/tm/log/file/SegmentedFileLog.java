@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -27,12 +28,16 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Group commit (leader/follower)</h2>
  * Appenders encode their frame into the shared {@code pending} buffer under {@link #lock} and take the next LSN. A
- * forced append then waits until {@code durableLsn} reaches its LSN. If no leader is active, the waiter becomes the
- * leader: it swaps {@code pending} with the spare buffer (so appenders keep going), releases the lock, seals the
- * frames (CRC with the segment sequence), writes them with one positional write per segment, forces once, and takes
- * the lock again to publish {@code durableLsn} and wake everyone. Whoever arrives while a leader works just appends
- * and waits; the next leader takes all of them in one write and one force. There is no timer: the batch is whatever
- * accumulated during the previous force, so batches grow with concurrency and a lone caller pays one force.
+ * forced append with no leader active becomes the leader; otherwise it queues a {@link Waiter} and parks. The
+ * leader swaps {@code pending} with the spare buffer (so appenders keep going), seals the frames (CRC with the
+ * segment sequence), writes them with one positional write per segment and forces once, all without the lock. Then,
+ * under the lock, it publishes {@code durableLsn}, takes off the queue the waiters its batch settled and the next
+ * leader (the first waiter still pending: its record is in the next batch), and after releasing the lock unparks
+ * first the next leader, so the next force starts at once, then each settled waiter in LSN order. A woken waiter
+ * reads its outcome from its own node and returns without taking the lock again, so a batch of twenty does not
+ * convoy on the lock, and nobody is woken for a batch that does not hold its record. There is no timer: the batch is
+ * whatever accumulated during the previous force, so batches grow with concurrency and a lone caller pays one
+ * force and no hand-off.
  *
  * <h2>Failures</h2>
  * A failed write or force fails exactly the LSNs of that batch ({@link TransactionLogException}: the records are
@@ -63,13 +68,25 @@ public final class SegmentedFileLog implements TransactionLog {
     private final RecordCodec codec = new RecordCodec();
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition batchDone = lock.newCondition();
+    /** Signalled after a batch when {@link #idleWaiters} > 0 ({@link #replay()}, {@link #close()}). */
+    private final Condition idle = lock.newCondition();
     // Guarded by lock.
     private ByteBuffer pending = ByteBuffer.allocate(INITIAL_BUFFER);
     private List<LogRecord> pendingRecords = new ArrayList<>();
     private long nextLsn;
     private long durableLsn;
+    /** Someone holds the leader role: is writing a batch, or was handed the role and is about to. */
     private boolean leaderActive;
+    /** Waiters for durability behind the active leader, in the order they came (LSN order for appends). */
+    private Waiter firstWaiter;
+    private Waiter lastWaiter;
+    private int idleWaiters;
+    /** Completed batches; with {@link #snapshot}, how {@link #replay()} gets the live records from a leader. */
+    private long batches;
+    private int snapshotWanted;
+    private List<LogRecord> snapshot;
+    /** close() has begun: appends are refused, the leader role is no longer handed on. */
+    private boolean closing;
     private boolean closed;
     /** LSN ranges of failed batches: first LSN → last LSN, with the cause. */
     private final TreeMap<Long, long[]> failedRanges = new TreeMap<>();
@@ -161,7 +178,8 @@ public final class SegmentedFileLog implements TransactionLog {
         for (Path f : files) {
             bytes += Files.size(f);
         }
-        live = new LiveRecords((int) Math.min(Integer.MAX_VALUE, bytes / 256)); // a COMMIT frame is ~60-100 bytes
+        // Sized for a full log of small COMMIT frames (~40-100 bytes), so a large replay never rehashes; trimmed below.
+        live = new LiveRecords((int) Math.min(Integer.MAX_VALUE, bytes / 48));
         for (int i = 0; i < files.size(); i++) {
             boolean last = i == files.size() - 1;
             Segment s;
@@ -203,6 +221,7 @@ public final class SegmentedFileLog implements TransactionLog {
         } else {
             current = segments.getLast();
         }
+        live.trim();
         durableLsn = nextLsn;
         LOG.debug("log {} opened: {} segment(s), {} record(s) replayed, {} live transaction(s)", directory,
                 segments.size(), replayedCount, live.size());
@@ -215,9 +234,11 @@ public final class SegmentedFileLog implements TransactionLog {
             throw new TransactionLogException("a " + record.type() + " record of up to " + max + " bytes does not fit"
                     + " in a log segment of " + segmentSize + " bytes; raise lockstep.log.segmentSize");
         }
+        long lsn;
+        Waiter waiter = null;
         lock.lock();
         try {
-            if (closed) {
+            if (closing) {
                 throw new TransactionLogException("log " + directory + " is closed");
             }
             if (pending.remaining() < max) {
@@ -225,44 +246,102 @@ public final class SegmentedFileLog implements TransactionLog {
             }
             RecordCodec.writeFrame(record, pending);
             pendingRecords.add(record);
-            long lsn = ++nextLsn;
-            if (force) {
-                awaitDurableLocked(lsn);
-            } else if (pending.position() >= UNFORCED_FLUSH_BYTES && !leaderActive) {
-                lead(false);
-                checkFailed(lsn);
+            lsn = ++nextLsn;
+            if (!force && (pending.position() < UNFORCED_FLUSH_BYTES || leaderActive)) {
+                return lsn;
             }
-            return lsn;
+            if (leaderActive) {
+                waiter = enqueue(lsn);
+            } else {
+                leaderActive = true;
+            }
         } finally {
             lock.unlock();
         }
+        if (waiter == null) {
+            throwIfFailed(lsn, lead(force));
+        } else if (!await(waiter)) {
+            awaitDurable(lsn);
+        }
+        return lsn;
     }
 
     @Override
     public void awaitDurable(long lsn) throws TransactionLogException {
-        lock.lock();
-        try {
-            awaitDurableLocked(lsn);
-        } finally {
-            lock.unlock();
+        while (true) {
+            Waiter waiter;
+            lock.lock();
+            try {
+                checkFailed(lsn);
+                if (durableLsn >= lsn) {
+                    return;
+                }
+                if (closed) {
+                    throw new TransactionLogException("log " + directory + " was closed before record " + lsn
+                            + " became durable");
+                }
+                if (leaderActive) {
+                    waiter = enqueue(lsn);
+                } else {
+                    leaderActive = true;
+                    waiter = null;
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (waiter == null) {
+                throwIfFailed(lsn, lead(true));
+                return;
+            }
+            if (await(waiter)) {
+                return;
+            }
         }
     }
 
-    private void awaitDurableLocked(long lsn) throws TransactionLogException {
-        while (true) {
-            checkFailed(lsn);
-            if (durableLsn >= lsn) {
-                return;
+    /** Queues a waiter for {@code lsn} behind the active leader. Called with the lock held. */
+    private Waiter enqueue(long lsn) {
+        Waiter w = new Waiter(lsn);
+        if (lastWaiter == null) {
+            firstWaiter = w;
+        } else {
+            lastWaiter.next = w;
+        }
+        lastWaiter = w;
+        return w;
+    }
+
+    /**
+     * Parks until a leader has settled {@code w}: its record is durable, or failed, or it is the next leader. No
+     * lock is taken on the way out, so a batch of waiters wakes without convoying on the log lock.
+     *
+     * @return true when the record is durable; false when the caller must wait again from the start (the leader
+     *         role was released for {@link #close()} instead of being handed to this waiter)
+     */
+    private boolean await(Waiter w) throws TransactionLogException {
+        int state;
+        boolean interrupted = false;
+        while ((state = w.state) == Waiter.WAITING) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true; // uninterruptible, like the force it waits for; restored below
             }
-            if (closed) {
-                throw new TransactionLogException("log " + directory + " was closed before record " + lsn
-                        + " became durable");
-            }
-            if (!leaderActive) {
-                lead(true);
-            } else {
-                batchDone.awaitUninterruptibly();
-            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (state == Waiter.FAILED) {
+            throw notDurable(w.lsn, w.failure);
+        }
+        if (state == Waiter.LEAD) {
+            throwIfFailed(w.lsn, lead(true));
+        }
+        return state != Waiter.RETRY;
+    }
+
+    private static void throwIfFailed(long lsn, Failed failed) throws TransactionLogException {
+        if (failed != null && lsn >= failed.first) {
+            throw notDurable(lsn, failed.cause);
         }
     }
 
@@ -272,15 +351,24 @@ public final class SegmentedFileLog implements TransactionLog {
         }
         java.util.Map.Entry<Long, long[]> range = failedRanges.floorEntry(lsn);
         if (range != null && lsn <= range.getValue()[0]) {
-            TransactionLogException cause = failures.get(range.getKey());
-            throw new TransactionLogException("log record " + lsn + " is not durable: " + cause.getMessage(),
-                    cause.getCause() != null ? cause.getCause() : cause);
+            throw notDurable(lsn, failures.get(range.getKey()));
         }
     }
 
-    /** Called with the lock held and no leader active; returns with the lock held. */
-    private void lead(boolean force) {
-        leaderActive = true;
+    private static TransactionLogException notDurable(long lsn, TransactionLogException cause) {
+        return new TransactionLogException("log record " + lsn + " is not durable: " + cause.getMessage(),
+                cause.getCause() != null ? cause.getCause() : cause);
+    }
+
+    /**
+     * Writes (and with {@code force}, forces) everything pending as one batch, then settles the waiters: the
+     * next leader is chosen and woken first (the waiter with the lowest LSN still pending, so the next force
+     * starts at once), then the waiters whose records this batch made durable (or failed), in LSN order, each by
+     * its own unpark. Called without the lock by the thread that set {@code leaderActive}; returns the failure of
+     * this batch, or null.
+     */
+    private Failed lead(boolean force) {
+        lock.lock();
         ByteBuffer batch = pending;
         List<LogRecord> records = pendingRecords;
         pending = writing;
@@ -320,33 +408,135 @@ public final class SegmentedFileLog implements TransactionLog {
                 event.failed = failure != null;
                 event.commit();
             }
-            lock.lock();
         }
-        batch.clear();
-        records.clear();
-        writing = batch;
-        writingRecords = records;
-        if (failure == null) {
-            if (force) {
-                durableLsn = last;
-            }
-        } else {
-            // Records of segments forced before a roll are durable; the rest of the batch failed.
-            long failedFirst = first + batchDurable;
-            if (batchDurable > 0) {
-                durableLsn = Math.max(durableLsn, failedFirst - 1);
-            }
-            if (failedFirst <= last) {
-                failedRanges.put(failedFirst, new long[] {last});
-                failures.put(failedFirst, failure);
-                if (failedRanges.size() > MAX_FAILED_RANGES) {
-                    failures.remove(failedRanges.pollFirstEntry().getKey());
+        Failed failed = null;
+        Waiter settled = null;
+        Waiter nextLeader;
+        lock.lock();
+        try {
+            batch.clear();
+            records.clear();
+            writing = batch;
+            writingRecords = records;
+            if (failure == null) {
+                if (force) {
+                    durableLsn = last;
                 }
-                LOG.error("log records {}..{} were not written: {}", failedFirst, last, failure.getMessage());
+            } else {
+                // Records of segments forced before a roll are durable; the rest of the batch failed.
+                long failedFirst = first + batchDurable;
+                if (batchDurable > 0) {
+                    durableLsn = Math.max(durableLsn, failedFirst - 1);
+                }
+                if (failedFirst <= last) {
+                    failed = new Failed(failedFirst, failure);
+                    failedRanges.put(failedFirst, new long[] {last});
+                    failures.put(failedFirst, failure);
+                    if (failedRanges.size() > MAX_FAILED_RANGES) {
+                        failures.remove(failedRanges.pollFirstEntry().getKey());
+                    }
+                    LOG.error("log records {}..{} were not written: {}", failedFirst, last, failure.getMessage());
+                }
             }
+            settled = detachSettled(failed, last);
+            batches++;
+            if (snapshotWanted > 0) {
+                snapshot = live.records(); // the live set is the leader's: hand it over while it is still ours
+            }
+            nextLeader = closing ? null : firstWaiter;
+            if (nextLeader != null) {
+                firstWaiter = nextLeader.next;
+                if (firstWaiter == null) {
+                    lastWaiter = null;
+                }
+                nextLeader.next = null;
+            } else {
+                leaderActive = false;
+                if (firstWaiter != null) {
+                    // close() takes the leader role from here: the first waiter starts its wait over
+                    settled = retry(firstWaiter, settled);
+                }
+            }
+            if (idleWaiters > 0) {
+                idle.signalAll();
+            }
+        } finally {
+            lock.unlock();
         }
-        leaderActive = false;
-        batchDone.signalAll();
+        if (nextLeader != null) {
+            nextLeader.state = Waiter.LEAD;
+            LockSupport.unpark(nextLeader.thread);
+        }
+        for (Waiter w = settled; w != null; ) {
+            Waiter next = w.next; // read before the waiter may return and be reused
+            w.next = null;
+            w.state = w.outcome;
+            LockSupport.unpark(w.thread);
+            w = next;
+        }
+        return failed;
+    }
+
+    /**
+     * Removes from the queue the waiters this batch settled (durable, or failed), keeping their order, and returns
+     * them as a chain with {@link Waiter#outcome} set. Called with the lock held.
+     */
+    private Waiter detachSettled(Failed failed, long last) {
+        Waiter head = null;
+        Waiter tail = null;
+        Waiter prev = null;
+        for (Waiter w = firstWaiter; w != null; ) {
+            Waiter next = w.next;
+            int outcome = w.lsn <= durableLsn ? Waiter.DONE
+                    : failed != null && w.lsn >= failed.first && w.lsn <= last ? Waiter.FAILED : Waiter.WAITING;
+            if (outcome == Waiter.FAILED) {
+                w.failure = failed.cause;
+            }
+            if (outcome != Waiter.WAITING) {
+                if (prev == null) {
+                    firstWaiter = next;
+                } else {
+                    prev.next = next;
+                }
+                if (lastWaiter == w) {
+                    lastWaiter = prev;
+                }
+                w.next = null;
+                w.outcome = outcome;
+                if (tail == null) {
+                    head = w;
+                } else {
+                    tail.next = w;
+                }
+                tail = w;
+            } else {
+                prev = w;
+            }
+            w = next;
+        }
+        return head;
+    }
+
+    /**
+     * Takes the first waiter off the queue to retry its wait from the start (it may lead itself), appending it to
+     * the {@code settled} chain. Called with the lock held, when no next leader is designated.
+     */
+    private Waiter retry(Waiter first, Waiter settled) {
+        firstWaiter = first.next;
+        if (firstWaiter == null) {
+            lastWaiter = null;
+        }
+        first.next = null;
+        first.outcome = Waiter.RETRY;
+        if (settled == null) {
+            return first;
+        }
+        Waiter tail = settled;
+        while (tail.next != null) {
+            tail = tail.next;
+        }
+        tail.next = first;
+        return settled;
     }
 
     /** Leader only: seals, writes (rolling segments as needed), forces, updates the live set, reclaims. */
@@ -450,11 +640,11 @@ public final class SegmentedFileLog implements TransactionLog {
 
     /** Copies the live records of {@code oldest} to the current segment; false when too much is live there. */
     private boolean copyForward(Segment oldest) throws IOException {
-        List<LiveRecords.Entry> moved = new ArrayList<>(live.entriesIn(oldest));
+        List<LiveRecords.Entry> moved = live.entriesIn(oldest);
         int bytes = 0;
         for (LiveRecords.Entry e : moved) {
-            for (LiveRecords.Located l : e.all()) {
-                bytes += RecordCodec.maxFrameSize(l.record);
+            for (LogRecord r : e.records()) {
+                bytes += RecordCodec.maxFrameSize(r);
             }
         }
         if (bytes > (segmentSize - Segment.HEADER) / 4) {
@@ -462,8 +652,8 @@ public final class SegmentedFileLog implements TransactionLog {
         }
         ByteBuffer buf = ByteBuffer.allocate(Math.max(bytes, 1));
         for (LiveRecords.Entry e : moved) {
-            for (LiveRecords.Located l : e.all()) {
-                RecordCodec.writeFrame(l.record, buf);
+            for (LogRecord r : e.records()) {
+                RecordCodec.writeFrame(r, buf);
             }
         }
         if (current.writePos + buf.position() > segmentSize) {
@@ -482,7 +672,7 @@ public final class SegmentedFileLog implements TransactionLog {
         current.writePos += limit;
         current.channel.force(false);
         for (LiveRecords.Entry e : moved) {
-            LiveRecords.moveTo(e, current);
+            live.moveTo(e, current);
         }
         LOG.debug("reclaim: copied {} live transaction(s) forward from {} to {}", moved.size(), oldest, current);
         return true;
@@ -506,10 +696,26 @@ public final class SegmentedFileLog implements TransactionLog {
     public List<LogRecord> replay() {
         lock.lock();
         try {
-            while (leaderActive) {
-                batchDone.awaitUninterruptibly();
+            if (!leaderActive) {
+                return live.records();
             }
-            return List.copyOf(live.records());
+            // The live set belongs to the leader: ask the one at work to copy it when its batch is applied.
+            long seen = batches;
+            snapshotWanted++;
+            idleWaiters++;
+            try {
+                while (leaderActive && batches == seen) {
+                    idle.awaitUninterruptibly();
+                }
+            } finally {
+                idleWaiters--;
+                snapshotWanted--;
+            }
+            List<LogRecord> records = batches != seen && snapshot != null ? snapshot : live.records();
+            if (snapshotWanted == 0) {
+                snapshot = null;
+            }
+            return records;
         } finally {
             lock.unlock();
         }
@@ -554,14 +760,28 @@ public final class SegmentedFileLog implements TransactionLog {
             if (closed) {
                 return;
             }
-            while (leaderActive) {
-                batchDone.awaitUninterruptibly();
-            }
-            if (pending.position() > 0) {
-                lead(true);
+            closing = true;
+            idleWaiters++;
+            try {
+                while (true) {
+                    while (leaderActive) {
+                        idle.awaitUninterruptibly();
+                    }
+                    if (pending.position() == 0 && firstWaiter == null) {
+                        break;
+                    }
+                    leaderActive = true; // a last batch for what is pending and whoever still waits
+                    lock.unlock();
+                    try {
+                        lead(true);
+                    } finally {
+                        lock.lock();
+                    }
+                }
+            } finally {
+                idleWaiters--;
             }
             closed = true;
-            batchDone.signalAll();
         } finally {
             lock.unlock();
         }
@@ -578,5 +798,33 @@ public final class SegmentedFileLog implements TransactionLog {
     @Override
     public String toString() {
         return "file log " + directory;
+    }
+
+    /** A thread waiting for its record to become durable. */
+    private static final class Waiter {
+        static final int WAITING = 0;
+        static final int DONE = 1;
+        static final int FAILED = 2;
+        /** The waiter is the next leader. */
+        static final int LEAD = 3;
+        /** The waiter must start its wait over (the leader role was released, not handed on). */
+        static final int RETRY = 4;
+
+        final Thread thread = Thread.currentThread();
+        final long lsn;
+        /** Guarded by the lock while queued; then owned by the leader settling it. */
+        Waiter next;
+        /** Set by the settling leader before {@link #state}. */
+        int outcome;
+        TransactionLogException failure;
+        volatile int state;
+
+        Waiter(long lsn) {
+            this.lsn = lsn;
+        }
+    }
+
+    /** Records from {@code first} to the end of a batch were not written. */
+    private record Failed(long first, TransactionLogException cause) {
     }
 }

@@ -200,6 +200,110 @@ class SegmentedFileLogTest {
         }
     }
 
+    /** A log larger than the reader's window, with frames of very different sizes, so frames span window edges. */
+    private List<CommitRecord> bigLog(long segment) throws Exception {
+        List<CommitRecord> written = new ArrayList<>();
+        List<BranchRef> many = new ArrayList<>();
+        for (int b = 0; b < 150; b++) {
+            many.add(new BranchRef("resource-" + b, b));
+        }
+        try (SegmentedFileLog log = SegmentedFileLog.open(dir, "node-1", segment, false)) {
+            long lsn = 0;
+            for (int i = 0; written.size() < 90_000; i++) {
+                CommitRecord r = i % 97 == 0 ? new CommitRecord("n:big:" + i, i, many) : commit("n:big:" + i);
+                lsn = log.append(r, false);
+                written.add(r);
+            }
+            log.awaitDurable(lsn);
+        }
+        return written;
+    }
+
+    /** Offsets of the frames of {@code file}, up to the first zero length field. */
+    private static List<Long> frameOffsets(Path file) throws IOException {
+        List<Long> offsets = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer len = ByteBuffer.allocate(4);
+            for (long pos = 64; ; ) {
+                len.clear();
+                ch.read(len, pos);
+                int n = len.getInt(0);
+                if (n == 0) {
+                    return offsets;
+                }
+                offsets.add(pos);
+                pos += 9 + n;
+            }
+        }
+    }
+
+    @Test
+    void aLogLargerThanTheReadWindowReplaysEveryRecordAndEndsAtTheRightOffset() throws Exception {
+        long segment = 3L * SegmentReader.WINDOW + 12_345;
+        List<CommitRecord> written = bigLog(segment);
+        try (SegmentedFileLog log = SegmentedFileLog.open(dir, "node-1", segment, false)) {
+            assertThat(log.segmentCount()).as("the test needs frames across window edges").isGreaterThan(1);
+            List<LogRecord> replayed = log.replay();
+            assertThat(replayed).hasSize(written.size());
+            assertThat(new HashSet<>(replayed)).isEqualTo(new HashSet<>(written));
+            log.append(commit("n:big:after"), true); // appends continue where the records end
+        }
+        try (SegmentedFileLog log = SegmentedFileLog.open(dir, "node-1", segment, false)) {
+            assertThat(log.replay()).hasSize(written.size() + 1).contains(commit("n:big:after"));
+        }
+    }
+
+    @Test
+    void aZeroedRecordFarIntoALargeSegmentIsCorruptionWithItsOffset() throws Exception {
+        long segment = 8L * 1024 * 1024;
+        List<CommitRecord> written = bigLog(segment);
+        Path seg = onlySegment();
+        List<Long> offsets = frameOffsets(seg);
+        assertThat(offsets).hasSize(written.size());
+        // a lost write in the middle: a whole frame reads back as zeros, valid frames follow after the window edge
+        int victim = 0;
+        while (offsets.get(victim) < SegmentReader.WINDOW + 1000) {
+            victim++;
+        }
+        long at = offsets.get(victim);
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate((int) (offsets.get(victim + 1) - at)), at);
+        }
+        assertThatThrownBy(() -> SegmentedFileLog.open(dir, "node-1", segment, false))
+                .isInstanceOf(TransactionLogException.class)
+                .hasMessageContaining("zero-length frame at offset " + at)
+                .hasMessageContaining("lockstep.log.ignoreCorruption");
+        try (SegmentedFileLog log = SegmentedFileLog.open(dir, "node-1", segment, true)) {
+            Set<LogRecord> expected = new HashSet<>(written);
+            expected.remove(written.get(victim));
+            List<LogRecord> replayed = log.replay();
+            assertThat(replayed).hasSize(expected.size());
+            assertThat(new HashSet<>(replayed)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aValidRecordFarBehindTheZerosIsCorruptionNotTheEnd() throws Exception {
+        long segment = 8L * 1024 * 1024;
+        try (SegmentedFileLog log = SegmentedFileLog.open(dir, "node-1", segment, false)) {
+            log.append(commit("n:1:1"), true);
+            log.append(commit("n:1:2"), true);
+        }
+        Path seg = onlySegment();
+        List<Long> offsets = frameOffsets(seg);
+        long second = offsets.get(1);
+        byte[] frame = new byte[(int) (second - offsets.get(0))]; // both frames are the same size
+        long far = 6L * 1024 * 1024 + 3;
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.read(ByteBuffer.wrap(frame), second);
+            ch.write(ByteBuffer.allocate(frame.length), second); // the second record is lost...
+            ch.write(ByteBuffer.wrap(frame), far); // ...but a valid frame lies 6 MiB further
+        }
+        assertThatThrownBy(() -> SegmentedFileLog.open(dir, "node-1", segment, false))
+                .isInstanceOf(TransactionLogException.class)
+                .hasMessageContaining("zero-length frame at offset " + second);
+    }
+
     @Test
     void concurrentForcedAppendsAreAllDurableOnceEach() throws Exception {
         int threads = 64;
