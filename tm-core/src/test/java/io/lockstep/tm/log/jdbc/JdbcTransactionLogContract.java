@@ -251,8 +251,9 @@ abstract class JdbcTransactionLogContract {
         }
         LogStatistics stats = log.statistics();
         assertThat(stats.forcedRecords()).isEqualTo(threads * each);
+        // Without gathering the batches settle into two alternating halves of the committers (about 16 here).
         assertThat((double) stats.forcedRecords() / stats.forces()).as("average batch size of %s", stats)
-                .isGreaterThan(1.0);
+                .isGreaterThan(threads * 0.6);
         log.close();
 
         List<LogRecord> replayed = open().replay();
