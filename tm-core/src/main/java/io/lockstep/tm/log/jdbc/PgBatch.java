@@ -29,7 +29,8 @@ import java.util.Set;
  *
  * The DELETE looks rows up through the {@code (node_id, gtrid)} index whatever the table's size. The INSERT and
  * DELETE repeat the fence condition ({@code EXISTS} on the lease row this transaction has just share-locked), so a
- * fenced round changes nothing even before the writer reads the SELECT's row and rolls back. Within one round every
+ * fenced round changes nothing even before the writer reads the SELECT's row — necessary when the round trip also
+ * commits (a one-round batch with autocommit on, see {@link BatchWriter}). Within one round every
  * cancelled gtrid is distinct ({@link #cancels}), so applying all cancels at once equals applying them in order.
  * Used by one thread at a time; not thread-safe.
  */
