@@ -61,19 +61,19 @@ class ClusterTest {
     private static final String TABLE = "ls_cluster_test";
     private static final Duration LEASE = Duration.ofMillis(900);
     /** The node ids this test uses. */
-    private static final Pattern OUR_NODES = Pattern.compile("(dead|peer|dup|crash|leaving|staying|back|owner|noperm"
-            + "|outage|probe|zombie|solo)-[a-z]+");
+    private static final Pattern OUR_NODES = Pattern.compile("(dead|peer|dup|crash|leaving|staying|back|owner"
+            + "|noperm|frozen|other|outage|probe|zombie|solo)-[a-z]+");
 
     private final LogDatabase db = LogDatabase.postgres();
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeEach
     void clean() throws Exception {
+        rollbackPrepared(); // first: a prepared branch left by an interrupted run holds its table's locks
         for (String t : List.of(TABLE, TABLE + "_nodes", TABLE + "_node_events", "ls_cluster_accounts")) {
             db.execute("DROP TABLE IF EXISTS " + t);
         }
         db.execute("CREATE TABLE ls_cluster_accounts (id VARCHAR(64) PRIMARY KEY)");
-        rollbackPrepared();
     }
 
     @AfterEach
