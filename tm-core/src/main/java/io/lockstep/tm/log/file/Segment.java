@@ -26,7 +26,8 @@ final class Segment {
 
     final long seq;
     final Path path;
-    final FileChannel channel;
+    /** Replaced only by {@link #reopen} (the leader, after an interrupt closed it). */
+    FileChannel channel;
     final String nodeId;
     /** Next write offset; only meaningful for the segment being written. */
     long writePos = HEADER;
@@ -148,6 +149,14 @@ final class Segment {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens the file again after its channel was closed because the thread using it was interrupted
+     * ({@code ClosedByInterruptException}); the file itself is intact.
+     */
+    void reopen() throws IOException {
+        channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     long size() throws IOException {

@@ -7,6 +7,7 @@ import io.lockstep.tm.log.TransactionLog;
 import io.lockstep.tm.log.TransactionLogException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,6 +112,8 @@ public final class SegmentedFileLog implements TransactionLog {
             new java.util.concurrent.atomic.AtomicLongArray(LogStatistics.BATCH_BOUNDS.length + 1);
     /** Records of the current batch already forced (before a roll); leader-owned. */
     private int batchDurable;
+    /** The leader's thread was interrupted during its I/O (and the channel reopened); leader-owned. */
+    private boolean ioInterrupted;
     /** Records read at open (all of them, live or not). */
     private long replayedCount;
 
@@ -377,6 +380,8 @@ public final class SegmentedFileLog implements TransactionLog {
         long first = nextLsn - count + 1;
         long last = nextLsn;
         lock.unlock();
+        boolean interrupted = Thread.interrupted(); // restored at the end: see write()
+        ioInterrupted = false;
         TransactionLogException failure = null;
         batchDurable = 0;
         long started = System.nanoTime();
@@ -474,6 +479,9 @@ public final class SegmentedFileLog implements TransactionLog {
             LockSupport.unpark(w.thread);
             w = next;
         }
+        if (interrupted || ioInterrupted) {
+            Thread.currentThread().interrupt();
+        }
         return failed;
     }
 
@@ -566,13 +574,11 @@ public final class SegmentedFileLog implements TransactionLog {
                 slice.position(start).limit(pos);
                 dirtyFrom = at;
                 dirtyTo = at + (pos - start);
-                while (slice.hasRemaining()) {
-                    s.channel.write(slice, at + (slice.position() - start));
-                }
+                write(s, slice, at);
                 s.writePos += pos - start;
             }
             if (force || pos < limit) {
-                s.channel.force(false); // before a roll too: a later segment must never hold data older than lost
+                force(s); // before a roll too: a later segment must never hold data older than lost
                 batchDurable = index;
             }
             dirtyFrom = -1;
@@ -585,7 +591,7 @@ public final class SegmentedFileLog implements TransactionLog {
             }
         }
         if (force && limit == 0) {
-            current.channel.force(false);
+            force(current);
         }
         if (rolled) {
             reclaim();
@@ -597,17 +603,22 @@ public final class SegmentedFileLog implements TransactionLog {
         if (dirtyFrom < 0) {
             return;
         }
-        ByteBuffer zeros = ByteBuffer.allocate((int) (dirtyTo - dirtyFrom));
-        while (zeros.hasRemaining()) {
-            current.channel.write(zeros, dirtyFrom + zeros.position());
-        }
-        current.channel.force(false);
+        write(current, ByteBuffer.allocate((int) (dirtyTo - dirtyFrom)), dirtyFrom);
+        force(current);
         current.writePos = dirtyFrom;
         dirtyFrom = -1;
     }
 
     private void roll() throws IOException {
-        Segment next = Segment.create(directory, current.seq + 1, nodeId, segmentSize);
+        Segment next;
+        while (true) {
+            try {
+                next = Segment.create(directory, current.seq + 1, nodeId, segmentSize);
+                break;
+            } catch (ClosedByInterruptException e) {
+                interruptedDuringIo(); // create removed its half-made file: make it again
+            }
+        }
         syncDirectory();
         segments.add(next);
         current = next;
@@ -657,7 +668,7 @@ public final class SegmentedFileLog implements TransactionLog {
             }
         }
         if (current.writePos + buf.position() > segmentSize) {
-            current.channel.force(false);
+            force(current);
             roll();
         }
         int limit = buf.position();
@@ -665,12 +676,9 @@ public final class SegmentedFileLog implements TransactionLog {
             pos += codec.seal(buf, pos, current.seq);
         }
         buf.flip();
-        long at = current.writePos;
-        while (buf.hasRemaining()) {
-            current.channel.write(buf, at + buf.position());
-        }
+        write(current, buf, current.writePos);
         current.writePos += limit;
-        current.channel.force(false);
+        force(current);
         for (LiveRecords.Entry e : moved) {
             live.moveTo(e, current);
         }
@@ -679,9 +687,53 @@ public final class SegmentedFileLog implements TransactionLog {
     }
 
     private void syncDirectory() throws IOException {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
+        while (true) {
+            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+                dir.force(true);
+                return;
+            } catch (ClosedByInterruptException e) {
+                interruptedDuringIo();
+            }
         }
+    }
+
+    /*
+     * The leader's I/O runs on a caller's thread, and a FileChannel closes itself when the thread using it is
+     * interrupted. An application that interrupts a committing thread (Future.cancel, shutdownNow) must neither
+     * fail the batch of everyone else nor leave the log without a channel: lead() clears the interrupt before the
+     * I/O and restores it after, and an interrupt that lands during a write or force reopens the channel and
+     * repeats that write (same bytes, same offset) or force.
+     */
+
+    /** Leader only: writes all of {@code buf} at file offset {@code at} of {@code s}. */
+    private void write(Segment s, ByteBuffer buf, long at) throws IOException {
+        long base = at - buf.position();
+        while (buf.hasRemaining()) {
+            try {
+                s.channel.write(buf, base + buf.position());
+            } catch (ClosedByInterruptException e) {
+                interruptedDuringIo();
+                s.reopen();
+            }
+        }
+    }
+
+    /** Leader only: forces the data of {@code s}. */
+    private void force(Segment s) throws IOException {
+        while (true) {
+            try {
+                s.channel.force(false);
+                return;
+            } catch (ClosedByInterruptException e) {
+                interruptedDuringIo();
+                s.reopen();
+            }
+        }
+    }
+
+    private void interruptedDuringIo() {
+        Thread.interrupted(); // cleared so the retry can run; lead() restores it
+        ioInterrupted = true;
     }
 
     private static ByteBuffer grow(ByteBuffer buf, int needed) {
