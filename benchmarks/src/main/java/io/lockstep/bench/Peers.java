@@ -11,6 +11,7 @@ import com.arjuna.ats.internal.arjuna.objectstore.ShadowNoFileLockStore;
 import com.arjuna.ats.internal.arjuna.objectstore.VolatileStore;
 import com.arjuna.ats.internal.arjuna.objectstore.hornetq.HornetqJournalEnvironmentBean;
 import com.arjuna.ats.internal.arjuna.objectstore.hornetq.HornetqObjectStoreAdaptor;
+import com.arjuna.ats.internal.arjuna.objectstore.jdbc.JDBCStore;
 import com.arjuna.common.internal.util.propertyservice.BeanPopulator;
 import com.atomikos.icatch.config.Configuration;
 import com.atomikos.icatch.jta.UserTransactionManager;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.sql.DataSource;
 
 /**
  * Starts each transaction manager under test in one of its configurations. Every peer keeps static singletons, so
@@ -38,6 +40,8 @@ import java.util.stream.Stream;
  *   <tr><td>narayana-file</td><td>ShadowNoFileLockStore, Narayana's default, in the data directory</td></tr>
  *   <tr><td>narayana-journal</td><td>journal store (Artemis journal over NIO), syncDeletes=false,
  *       bufferFlushesPerSecond=20000: Narayana's fastest durable setting</td></tr>
+ *   <tr><td>narayana-jdbc</td><td>JDBCStore (its JDBC object store) over a given pooled data source; not in
+ *       {@link #NAMES}: it needs a database, see {@link #narayanaJdbc}</td></tr>
  *   <tr><td>atomikos</td><td>logging disabled</td></tr>
  *   <tr><td>atomikos-file</td><td>its file log in the data directory</td></tr>
  * </table>
@@ -99,6 +103,29 @@ public final class Peers {
         journal.setSyncDeletes(false);
         journal.setBufferFlushesPerSecond(20_000);
         return narayanaManager(HornetqObjectStoreAdaptor.class.getName(), dataDir);
+    }
+
+    /**
+     * Narayana with its JDBC object store ({@code JDBCStore}) for the transaction log, in table
+     * {@code <tablePrefix>JBossTSTxTable} of {@code dataSource}, which Narayana drops and creates at start. Narayana
+     * borrows a connection from {@code dataSource} for every store operation and closes it after, so give it a pool.
+     * The participant and communication stores stay file stores under {@code dataDir} (the 2PC path does not write
+     * them). Fails unless the log store Narayana actually opened is the JDBC store.
+     */
+    static jakarta.transaction.TransactionManager narayanaJdbc(Path dataDir, DataSource dataSource,
+            String tablePrefix) {
+        ObjectStoreEnvironmentBean store = BeanPopulator.getDefaultInstance(ObjectStoreEnvironmentBean.class);
+        store.setJdbcDataSource(dataSource);
+        store.setTablePrefix(tablePrefix);
+        store.setDropTable(true);
+        store.setCreateTable(true);
+        jakarta.transaction.TransactionManager tm = narayanaManager(JDBCStore.class.getName(), dataDir);
+        Object log = StoreManager.getTxLog();
+        if (!(log instanceof JDBCStore)) {
+            throw new IllegalStateException("Narayana opened " + log.getClass().getName() + " as its transaction log,"
+                    + " not " + JDBCStore.class.getName());
+        }
+        return tm;
     }
 
     /** Stops Narayana's reaper and stores. */

@@ -8,6 +8,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.lockstep.it.FaultFixtures.Res;
 import io.lockstep.it.FaultFixtures.Run;
 import io.lockstep.tm.Lockstep;
+import io.lockstep.tm.cluster.NodeDirectory;
+import io.lockstep.tm.log.jdbc.UrlDataSource;
+import io.lockstep.tm.LogType;
 import io.lockstep.tm.LockstepTransactionManager;
 import io.lockstep.tm.RecoverySession;
 import io.lockstep.tm.XAResourceSource;
@@ -17,6 +20,7 @@ import io.lockstep.tm.xa.LockstepXid;
 import io.lockstep.xa.jdbc.LockstepDataSource;
 import io.lockstep.xa.jdbc.LockstepDataSources;
 import io.lockstep.xa.jms.LockstepJms;
+import jakarta.jms.XAConnectionFactory;
 import jakarta.transaction.InvalidTransactionException;
 import jakarta.transaction.NotSupportedException;
 import jakarta.transaction.RollbackException;
@@ -167,6 +171,8 @@ class BadInputCatalogueTest {
                 IllegalArgumentException.class, "lockstep.recoveryInterval", "positive duration"));
         rows.add(row("builder.orphanSafetyInterval(null)", () -> Lockstep.builder().orphanSafetyInterval(null),
                 IllegalArgumentException.class, "lockstep.orphanSafetyInterval", "positive duration"));
+        rows.add(row("builder.recoveryCallTimeout(0)", () -> Lockstep.builder().recoveryCallTimeout(Duration.ZERO),
+                IllegalArgumentException.class, "lockstep.recoveryCallTimeout", "positive duration"));
         rows.add(row("builder.logSegmentSize(4096)", () -> Lockstep.builder().logSegmentSize(4096),
                 IllegalArgumentException.class, "lockstep.log.segmentSize", "\"4096\"", "at least 65536"));
         rows.add(row("builder.managementPort(65536)", () -> Lockstep.builder().managementPort(65536),
@@ -200,6 +206,28 @@ class BadInputCatalogueTest {
         rows.add(row("builder.properties(lockstep.nodeId=<25 bytes>)",
                 () -> Lockstep.builder().properties(props("lockstep.nodeId", "n".repeat(25))),
                 IllegalArgumentException.class, "lockstep.nodeId", "at most 24 bytes"));
+        rows.add(row("builder.clusterLeaseTimeout(100 ms)",
+                () -> Lockstep.builder().clusterLeaseTimeout(Duration.ofMillis(100)),
+                IllegalArgumentException.class, "lockstep.cluster.leaseTimeout", "PT0.1S", "at least 300 ms"));
+        rows.add(row("builder.clusterLeaseTimeout(null)", () -> Lockstep.builder().clusterLeaseTimeout(null),
+                IllegalArgumentException.class, "lockstep.cluster.leaseTimeout", "positive duration"));
+        rows.add(row("builder.clusterMaxClockSkew(0)", () -> Lockstep.builder().clusterMaxClockSkew(Duration.ZERO),
+                IllegalArgumentException.class, "lockstep.cluster.maxClockSkew", "positive duration"));
+        rows.add(row("builder.properties(lockstep.cluster.takeover=maybe)",
+                () -> Lockstep.builder().properties(props("lockstep.cluster.takeover", "maybe")),
+                IllegalArgumentException.class, "lockstep.cluster.takeover", "\"maybe\"", "true or false"));
+        rows.add(row("build(): JDBC log with another node in recoveryNodes",
+                () -> Lockstep.builder().nodeId("faults-x").recoveryNodes("faults-y").logType(LogType.JDBC)
+                        .logJdbcUrl("jdbc:postgresql://127.0.0.1:1/none").build().close(),
+                IllegalArgumentException.class, "lockstep.recoveryNodes [faults-y]", "recovered by takeover"));
+        rows.add(row("build(): JDBC log on a database that cannot be reached",
+                () -> Lockstep.builder().nodeId("faults-x").logType(LogType.JDBC)
+                        .logJdbcUrl("jdbc:postgresql://127.0.0.1:1/none?password=hunter2").build().close(),
+                IllegalStateException.class, "cannot start Lockstep node faults-x", "lease tables",
+                "password=****"));
+        rows.add(row("NodeDirectory with a table name that is not an identifier",
+                () -> new NodeDirectory(new UrlDataSource("jdbc:postgresql://127.0.0.1:1/none", null, null), "x; drop"),
+                IllegalArgumentException.class, "\"x; drop\"", "must be an SQL identifier"));
         rows.add(row("build(): management endpoint beyond loopback without a token",
                 () -> Lockstep.builder().nodeId("faults-x").logDirectory(fresh).managementPort(0)
                         .managementHost("192.0.2.1").build().close(),
@@ -388,6 +416,9 @@ class BadInputCatalogueTest {
         rows.add(row("LockstepDataSources.….leakTimeout(-1 s)",
                 () -> LockstepDataSources.postgres(tm, pg, "u", "p").leakTimeout(Duration.ofSeconds(-1)),
                 IllegalArgumentException.class, "leakTimeout", "zero or positive"));
+        rows.add(row("LockstepDataSources.….xaCallTimeout(-1 s)",
+                () -> LockstepDataSources.postgres(tm, pg, "u", "p").xaCallTimeout(Duration.ofSeconds(-1)),
+                IllegalArgumentException.class, "xaCallTimeout", "zero or positive"));
         rows.add(row("LockstepDataSources.….property(null, v)",
                 () -> LockstepDataSources.postgres(tm, pg, "u", "p").property(null, "v"),
                 NullPointerException.class, "property", "key"));
@@ -417,6 +448,14 @@ class BadInputCatalogueTest {
         rows.add(row("LockstepJms.….maxSessionsPerConnection(-1)",
                 () -> LockstepJms.pooled(tm, cf).maxSessionsPerConnection(-1),
                 IllegalArgumentException.class, "maxSessionsPerConnection -1", "at least 1"));
+        rows.add(row("LockstepJms.….xaCallTimeout(0)", () -> LockstepJms.pooled(tm, cf).xaCallTimeout(Duration.ZERO),
+                IllegalArgumentException.class, "xaCallTimeout", "positive"));
+        XAConnectionFactory other = (XAConnectionFactory) java.lang.reflect.Proxy.newProxyInstance(
+                XAConnectionFactory.class.getClassLoader(), new Class<?>[] {XAConnectionFactory.class},
+                (proxy, method, args) -> null);
+        rows.add(row("LockstepJms.pooled(tm, another provider's factory).xaCallTimeout(2 s)",
+                () -> LockstepJms.pooled(tm, other).xaCallTimeout(Duration.ofSeconds(2)),
+                IllegalArgumentException.class, "is not an Artemis connection factory", "provider's own call timeout"));
         rows.add(row("LockstepJms: a factory named like a registered source", () -> {
             tm.registerRecoverable(new EmptySource("faults-jms-dup"));
             try {
@@ -504,7 +543,15 @@ class BadInputCatalogueTest {
                 new CliCase("log dump of a log directory that does not exist",
                         List.of("log", "dump", fresh.toString()), 1, fresh.toString(), "does not exist"),
                 new CliCase("demo with a non-numeric --transfers", List.of("demo", "--transfers", "many"), 2,
-                        "Invalid value", "many"));
+                        "Invalid value", "many"),
+                new CliCase("nodes without --jdbc-url", List.of("nodes"), 2, "Missing required option",
+                        "--jdbc-url"),
+                new CliCase("nodes with a table name that is not an identifier",
+                        List.of("nodes", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/none", "--table", "a b"), 1,
+                        "\"a b\"", "must be an SQL identifier"),
+                new CliCase("nodes on a database that cannot be reached",
+                        List.of("nodes", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/none?password=hunter2"), 1,
+                        "cannot read the node leases of lockstep_log", "password=****"));
     }
 
     @ParameterizedTest(name = "{0}")

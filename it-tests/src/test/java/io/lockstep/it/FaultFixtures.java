@@ -1,10 +1,13 @@
 package io.lockstep.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.lockstep.cli.LockstepCli;
 import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.LockstepTransactionManager;
+import io.lockstep.tm.recovery.RecoveryReport;
+import jakarta.transaction.Synchronization;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,11 +18,14 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
+import org.awaitility.Awaitility;
 
 /** Shared pieces of the fault tests: an in-doubt log, a snapshot of a directory, the CLI run in-process. */
 final class FaultFixtures {
@@ -103,6 +109,50 @@ final class FaultFixtures {
             }
         }
         return files;
+    }
+
+    /** What one {@code commit()} did: the status afterCompletion saw, how long commit() took, what it threw. */
+    record Completion(int status, long millis, Throwable thrown) {
+    }
+
+    /**
+     * Commits the thread's transaction (begun by the caller), observing it: the status afterCompletion reports, the
+     * time commit() takes, and its exception, if any. The thread must be free afterwards.
+     */
+    static Completion commitObserved(LockstepTransactionManager tm) throws Exception {
+        AtomicInteger status = new AtomicInteger(-1);
+        tm.getTransaction().registerSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int s) {
+                status.set(s);
+            }
+        });
+        long t0 = System.nanoTime();
+        Throwable thrown = catchThrowable(tm::commit);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(tm.getTransaction()).as("the thread is free after commit").isNull();
+        return new Completion(status.get(), millis, thrown);
+    }
+
+    /**
+     * Recovery passes (Awaitility, at most 30 s) until one is clean and {@code nothingPrepared} holds; returns that
+     * pass. {@code nothingPrepared} returns false when it cannot look (a server still unreachable).
+     */
+    static RecoveryReport recoverUntilClean(LockstepTransactionManager tm, Callable<Boolean> nothingPrepared) {
+        return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(tm::recoverNow, r -> r.isClean() && looked(nothingPrepared));
+    }
+
+    private static boolean looked(Callable<Boolean> check) {
+        try {
+            return check.call();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** What an in-process run of the CLI printed and returned. */

@@ -118,16 +118,23 @@ class JdbcConnectionCutTest {
         assertThat(Prepared.branches(Prepared.mysql(Servers.MYSQL_URL), NODE)).isEmpty();
     }
 
-    /** A resource that cuts the proxy when it prepares or commits; it votes and commits like a real one. */
+    /**
+     * A resource that breaks the network when it prepares or commits (cuts the proxy, or another fault); it votes
+     * and commits like a real one.
+     */
     static final class Hook implements io.lockstep.tm.NamedXAResource {
         enum When { PREPARE, COMMIT }
 
         private final When when;
-        private final TcpProxy proxy;
+        private final Runnable fault;
 
         Hook(When when, TcpProxy proxy) {
+            this(when, proxy == null ? () -> { } : proxy::cut);
+        }
+
+        Hook(When when, Runnable fault) {
             this.when = when;
-            this.proxy = proxy;
+            this.fault = fault;
         }
 
         @Override
@@ -143,7 +150,7 @@ class JdbcConnectionCutTest {
         @Override
         public int prepare(Xid xid) {
             if (when == When.PREPARE) {
-                proxy.cut();
+                fault.run();
             }
             return XA_OK;
         }
@@ -151,7 +158,7 @@ class JdbcConnectionCutTest {
         @Override
         public void commit(Xid xid, boolean onePhase) {
             if (when == When.COMMIT) {
-                proxy.cut();
+                fault.run();
             }
         }
 
@@ -201,7 +208,7 @@ class JdbcConnectionCutTest {
 
         @Override
         public RecoverySession open() {
-            Hook hook = new Hook(Hook.When.PREPARE, null);
+            Hook hook = new Hook(Hook.When.PREPARE, () -> { });
             return new RecoverySession() {
                 @Override
                 public XAResource xaResource() {

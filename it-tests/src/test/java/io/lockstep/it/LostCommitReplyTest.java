@@ -10,16 +10,11 @@ import io.lockstep.tm.log.HeuristicRecord;
 import io.lockstep.tm.log.LogRecord;
 import io.lockstep.tm.log.file.LogReader;
 import io.lockstep.tm.recovery.RecoveryReport;
-import io.lockstep.xa.jdbc.LockstepDataSource;
-import io.lockstep.xa.jdbc.LockstepDataSources;
 import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.XADataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,54 +69,26 @@ class LostCommitReplyTest {
             tm = Lockstep.builder().nodeId(NODE).logDirectory(dir.resolve("log"))
                     .recoveryInterval(Duration.ofHours(1)).build();
             toClose.add(tm);
-            LockstepDataSource far;
-            LockstepDataSource near;
-            if (target == Target.POSTGRES) {
-                URI pg = URI.create(Servers.postgresPlain().substring("jdbc:".length()));
-                proxy = new TcpProxy(pg.getHost(), pg.getPort());
-                far = LockstepDataSources.postgres(tm, "jdbc:postgresql://127.0.0.1:" + proxy.port() + pg.getPath(),
-                        Servers.PG_USER, Servers.PG_PASSWORD).name("faults-pg").build();
-                near = LockstepDataSources.mysql(tm, Servers.mysqlPlain(), Servers.MYSQL_USER,
-                        Servers.MYSQL_PASSWORD).name("faults-maria").build();
-                proxiedXa = Prepared.postgres(Servers.PG_URL);
-            } else {
-                URI my = URI.create(Servers.mysqlPlain().substring("jdbc:".length()));
-                proxy = new TcpProxy(my.getHost(), my.getPort());
-                String scheme = target == Target.MARIADB_VIA_MYSQL_DRIVER ? "jdbc:mysql" : "jdbc:mariadb";
-                far = LockstepDataSources.forUrl(tm, scheme + "://127.0.0.1:" + proxy.port() + my.getPath(),
-                        Servers.MYSQL_USER, Servers.MYSQL_PASSWORD).name("faults-maria").build();
-                near = LockstepDataSources.postgres(tm, Servers.postgresPlain(), Servers.PG_USER,
-                        Servers.PG_PASSWORD).name("faults-pg").build();
-                proxiedXa = Prepared.mysql(Servers.MYSQL_URL);
-            }
-            toClose.add(proxy);
-            toClose.add(far);
-            toClose.add(near);
+            ProxiedDatabases dbs = new ProxiedDatabases(tm, ProxiedDatabases.Proxied.valueOf(target.name()),
+                    "faults", b -> b);
+            toClose.add(dbs);
+            proxy = dbs.proxy;
+            proxiedXa = dbs.proxiedXa;
             // Branches an earlier, failed run of this node left prepared hold locks on the tables: roll them back
             // (an earlier incarnation's orphans) before the tables are dropped.
             tm.recoverNow();
-            proxied = new Ledger(far, table);
-            direct = new Ledger(near, table);
+            proxied = new Ledger(dbs.proxied, table);
+            direct = new Ledger(dbs.direct, table);
         }
 
         /** One transfer over both databases; returns the status afterCompletion saw. */
         int transfer(String id) throws Exception {
-            AtomicInteger status = new AtomicInteger(-1);
             tm.begin();
-            tm.getTransaction().registerSynchronization(new Synchronization() {
-                @Override
-                public void beforeCompletion() {
-                }
-
-                @Override
-                public void afterCompletion(int s) {
-                    status.set(s);
-                }
-            });
             direct.add(id, 1);
             proxied.add(id, 1);
-            tm.commit();
-            return status.get();
+            FaultFixtures.Completion done = FaultFixtures.commitObserved(tm);
+            assertThat(done.thrown()).isNull();
+            return done.status();
         }
 
         void assertNoHeuristicAnywhere(List<RecoveryReport> passes) throws Exception {

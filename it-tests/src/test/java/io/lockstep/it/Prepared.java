@@ -3,6 +3,7 @@ package io.lockstep.it;
 import io.lockstep.tm.xa.LockstepXid;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import javax.sql.XAConnection;
 import javax.sql.XADataSource;
 import javax.transaction.xa.XAResource;
@@ -14,13 +15,33 @@ final class Prepared {
     }
 
     static List<String> branches(XADataSource xa, String nodeId) throws Exception {
+        return visit(xa, nodeId::equals, null);
+    }
+
+    /**
+     * Rolls back the prepared Lockstep branches of the nodes {@code nodes} accepts (what a failed earlier run of a
+     * test left behind: they would hold locks and prepared-transaction slots); returns them.
+     */
+    static List<String> rollBack(XADataSource xa, Predicate<String> nodes) throws Exception {
+        return visit(xa, nodes, XAResource::rollback);
+    }
+
+    private interface Action {
+        void apply(XAResource xar, Xid xid) throws Exception;
+    }
+
+    private static List<String> visit(XADataSource xa, Predicate<String> nodes, Action action) throws Exception {
         XAConnection xc = xa.getXAConnection();
         try {
             List<String> ours = new ArrayList<>();
-            Xid[] all = xc.getXAResource().recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN);
+            XAResource xar = xc.getXAResource();
+            Xid[] all = xar.recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN);
             for (Xid x : all == null ? new Xid[0] : all) {
                 LockstepXid xid = LockstepXid.from(x);
-                if (xid != null && xid.nodeId().equals(nodeId)) {
+                if (xid != null && nodes.test(xid.nodeId())) {
+                    if (action != null) {
+                        action.apply(xar, x);
+                    }
                     ours.add(xid.toString());
                 }
             }

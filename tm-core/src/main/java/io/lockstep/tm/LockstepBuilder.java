@@ -35,6 +35,7 @@ public final class LockstepBuilder {
     public static final String ORPHAN_SAFETY_INTERVAL = "lockstep.orphanSafetyInterval";
     public static final String RECOVERY_NODES = "lockstep.recoveryNodes";
     public static final String RECOVERY_PARALLELISM = "lockstep.recoveryParallelism";
+    public static final String RECOVERY_CALL_TIMEOUT = "lockstep.recoveryCallTimeout";
     public static final String LOG_SEGMENT_SIZE = "lockstep.log.segmentSize";
     public static final String LOG_IGNORE_CORRUPTION = "lockstep.log.ignoreCorruption";
     public static final String LOG_TYPE = "lockstep.log.type";
@@ -50,7 +51,7 @@ public final class LockstepBuilder {
     public static final String MANAGEMENT_TOKEN = "lockstep.management.token";
 
     private static final List<String> KEYS = List.of(NODE_ID, LOG_DIRECTORY, DEFAULT_TIMEOUT, RECOVERY_INTERVAL,
-            ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, RECOVERY_PARALLELISM, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION,
+            ORPHAN_SAFETY_INTERVAL, RECOVERY_NODES, RECOVERY_PARALLELISM, RECOVERY_CALL_TIMEOUT, LOG_SEGMENT_SIZE, LOG_IGNORE_CORRUPTION,
             LOG_TYPE, LOG_JDBC_URL, LOG_JDBC_USER, LOG_JDBC_PASSWORD, LOG_JDBC_TABLE, CLUSTER_LEASE_TIMEOUT,
             CLUSTER_TAKEOVER, CLUSTER_MAX_CLOCK_SKEW, MANAGEMENT_PORT,
             MANAGEMENT_HOST, MANAGEMENT_TOKEN);
@@ -74,6 +75,7 @@ public final class LockstepBuilder {
     private Duration orphanSafetyInterval = Duration.ofSeconds(20);
     private final Set<String> recoveryNodes = new LinkedHashSet<>();
     private int recoveryParallelism = 4;
+    private Duration recoveryCallTimeout = LockstepConfig.DEFAULT_RECOVERY_CALL_TIMEOUT;
     private long logSegmentSize = 16L * 1024 * 1024;
     private boolean logIgnoreCorruption;
     private LogType logType = LogType.FILE;
@@ -143,6 +145,19 @@ public final class LockstepBuilder {
             throw new IllegalArgumentException(RECOVERY_PARALLELISM + " must be between 1 and 64, was " + connections);
         }
         this.recoveryParallelism = connections;
+        return this;
+    }
+
+    /**
+     * How long a recovery pass waits for a resource that answers none of its calls (opening a connection,
+     * {@code recover}, {@code commit}, {@code rollback}) before it reports that resource failed — "no answer within
+     * recoveryCallTimeout" — and goes on with the others; its in-doubt records stay for a later pass. XA calls have
+     * no timeout of their own, so without this one stalled resource would hold every pass. The wait restarts with
+     * each call that returns, so a long but progressing recovery is not cut. Default 60 s: above the adapters'
+     * own bounds ({@code xaCallTimeout}, Artemis' {@code callTimeout}, 30 s each), whose errors name the cause.
+     */
+    public LockstepBuilder recoveryCallTimeout(Duration timeout) {
+        this.recoveryCallTimeout = positive(RECOVERY_CALL_TIMEOUT, timeout);
         return this;
     }
 
@@ -336,6 +351,7 @@ public final class LockstepBuilder {
                 }
                 break;
             case RECOVERY_PARALLELISM: recoveryParallelism((int) number(key, value)); break;
+            case RECOVERY_CALL_TIMEOUT: recoveryCallTimeout(duration(key, value)); break;
             case LOG_SEGMENT_SIZE: logSegmentSize(number(key, value)); break;
             case LOG_IGNORE_CORRUPTION: logIgnoreCorruption(bool(key, value)); break;
             case LOG_TYPE: logType(parseLogType(value)); break;
@@ -369,8 +385,9 @@ public final class LockstepBuilder {
         LockstepConfig config = new LockstepConfig(id, logDirectory.toAbsolutePath(), defaultTimeout,
                 recoveryInterval, orphanSafetyInterval, nodes, logSegmentSize, logIgnoreCorruption, managementPort,
                 managementHost, managementToken, recoveryParallelism, logType, logJdbcUrl, logJdbcUser,
-                logJdbcPassword, logJdbcTable, clusterLeaseTimeout, clusterTakeover, clusterMaxClockSkew);
-        checkLogChoice();
+                logJdbcPassword, logJdbcTable, clusterLeaseTimeout, clusterTakeover, clusterMaxClockSkew,
+                recoveryCallTimeout);
+        checkLogChoice(id);
         if (managementPort >= 0 && managementToken == null && !isLoopback(managementHost)) {
             throw new IllegalArgumentException(MANAGEMENT_HOST + " \"" + managementHost
                     + "\": binding the management endpoint beyond loopback requires " + MANAGEMENT_TOKEN);
@@ -378,7 +395,7 @@ public final class LockstepBuilder {
         return LockstepTransactionManager.start(config, transactionLog, listener);
     }
 
-    private void checkLogChoice() {
+    private void checkLogChoice(String id) {
         if (logType == LogType.JDBC) {
             if (transactionLog != null) {
                 throw new IllegalArgumentException(LOG_TYPE + "=jdbc and transactionLog(" + transactionLog + ") both"
@@ -387,6 +404,12 @@ public final class LockstepBuilder {
             if (logJdbcUrl == null) {
                 throw new IllegalArgumentException(LOG_TYPE + "=jdbc requires " + LOG_JDBC_URL
                         + " (the JDBC URL of the log database, e.g. jdbc:postgresql://host:5432/database)");
+            }
+            if (!recoveryNodes.isEmpty() && !Set.of(id).containsAll(recoveryNodes)) {
+                // Another node's Xids without that node's records would look like orphans and be rolled back.
+                throw new IllegalArgumentException(RECOVERY_NODES + " " + recoveryNodes + ": with " + LOG_TYPE
+                        + "=jdbc a peer's transactions are recovered by takeover, with that peer's records"
+                        + " (lockstep.cluster.*, docs/cluster.md); list no other node here");
             }
         } else if (logJdbcUrl != null || logJdbcUser != null || logJdbcPassword != null) {
             throw new IllegalArgumentException(LOG_JDBC_URL + "/" + LOG_JDBC_USER + "/" + LOG_JDBC_PASSWORD

@@ -33,6 +33,8 @@ import java.util.Set;
  * @param clusterTakeover      JDBC log only: whether this node takes over peers whose lease expired
  * @param clusterMaxClockSkew  JDBC log only: the largest accepted difference between this host's clock and the log
  *                             database's, checked at start
+ * @param recoveryCallTimeout  how long a recovery pass waits for a resource that answers none of its calls before
+ *                             it reports that resource failed and goes on (a stalled resource cannot hold the pass)
  */
 public record LockstepConfig(
         String nodeId,
@@ -54,15 +56,30 @@ public record LockstepConfig(
         String logJdbcTable,
         Duration clusterLeaseTimeout,
         boolean clusterTakeover,
-        Duration clusterMaxClockSkew) {
+        Duration clusterMaxClockSkew,
+        Duration recoveryCallTimeout) {
 
     /** Default of {@code lockstep.cluster.leaseTimeout}. */
     public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(15);
     /** Default of {@code lockstep.cluster.maxClockSkew}. */
     public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofSeconds(10);
+    /** Default of {@code lockstep.recoveryCallTimeout}. */
+    public static final Duration DEFAULT_RECOVERY_CALL_TIMEOUT = Duration.ofSeconds(60);
 
     public LockstepConfig {
         recoveryNodes = Set.copyOf(recoveryNodes);
+    }
+
+    /** The configuration before {@code recoveryCallTimeout} existed: its default. */
+    public LockstepConfig(String nodeId, Path logDirectory, Duration defaultTimeout, Duration recoveryInterval,
+            Duration orphanSafetyInterval, Set<String> recoveryNodes, long logSegmentSize, boolean logIgnoreCorruption,
+            int managementPort, String managementHost, String managementToken, int recoveryParallelism,
+            LogType logType, String logJdbcUrl, String logJdbcUser, String logJdbcPassword, String logJdbcTable,
+            Duration clusterLeaseTimeout, boolean clusterTakeover, Duration clusterMaxClockSkew) {
+        this(nodeId, logDirectory, defaultTimeout, recoveryInterval, orphanSafetyInterval, recoveryNodes,
+                logSegmentSize, logIgnoreCorruption, managementPort, managementHost, managementToken,
+                recoveryParallelism, logType, logJdbcUrl, logJdbcUser, logJdbcPassword, logJdbcTable,
+                clusterLeaseTimeout, clusterTakeover, clusterMaxClockSkew, DEFAULT_RECOVERY_CALL_TIMEOUT);
     }
 
     /** The configuration before node leases existed: default lease settings. */
@@ -98,7 +115,8 @@ public record LockstepConfig(
     public String toString() {
         return "LockstepConfig[nodeId=" + nodeId + ", logDirectory=" + logDirectory + ", defaultTimeout="
                 + defaultTimeout + ", recoveryInterval=" + recoveryInterval + ", orphanSafetyInterval="
-                + orphanSafetyInterval + ", recoveryNodes=" + recoveryNodes + ", recoveryParallelism=" + recoveryParallelism + ", logSegmentSize=" + logSegmentSize
+                + orphanSafetyInterval + ", recoveryNodes=" + recoveryNodes + ", recoveryParallelism=" + recoveryParallelism
+                + ", recoveryCallTimeout=" + recoveryCallTimeout + ", logSegmentSize=" + logSegmentSize
                 + ", logIgnoreCorruption=" + logIgnoreCorruption + ", managementPort=" + managementPort
                 + ", managementHost=" + managementHost + ", managementToken="
                 + (managementToken == null ? "none" : "****") + ", logType=" + logType

@@ -83,7 +83,9 @@ public final class LockstepTransactionManager
         if (given != null) {
             opened = given;
         } else if (config.logType() == LogType.JDBC) {
-            logDb = new UrlDataSource(config.logJdbcUrl(), config.logJdbcUser(), config.logJdbcPassword());
+            // a node frozen inside a log transaction must not hold its lease row's lock past its lease
+            logDb = new UrlDataSource(config.logJdbcUrl(), config.logJdbcUser(), config.logJdbcPassword())
+                    .withIdleInTransactionTimeout(config.clusterLeaseTimeout());
             lease = acquireLease(config, logDb);
             try {
                 opened = openJdbcLog(config, logDb, lease);
@@ -105,9 +107,14 @@ public final class LockstepTransactionManager
             }
             RecordIndex index = new RecordIndex(opened, replayed);
             int timeout = (int) Math.min(Integer.MAX_VALUE, config.defaultTimeout().toSeconds());
-            Engine engine = new Engine(config.nodeId(), epoch, timeout, index, listener);
+            UrlDataSource leaseDb = logDb;
+            NodeLease held = lease;
+            Engine engine = lease == null ? new Engine(config.nodeId(), epoch, timeout, index, listener)
+                    : new Engine(config.nodeId(), epoch, timeout, index, listener,
+                            () -> held.logFence().verify(leaseDb));
             RecoveryCoordinator recovery = new RecoveryCoordinator(config.nodeId(), epoch, config.recoveryNodes(),
-                    config.orphanSafetyInterval(), config.recoveryParallelism(), index, engine::aliveGtrids, engine.counters());
+                    config.orphanSafetyInterval(), config.recoveryParallelism(), config.recoveryCallTimeout(), index,
+                    engine::aliveGtrids, engine.counters());
             if (lease != null) {
                 cluster = new ClusterMonitor(lease, logDb, config.logJdbcTable(), recovery, engine.counters(),
                         config.clusterTakeover(), config.recoveryInterval());
@@ -198,6 +205,10 @@ public final class LockstepTransactionManager
     @Override
     public void begin() throws NotSupportedException, SystemException {
         checkOpen("begin");
+        if (lease != null && lease.logFence().fencedReason() != null) {
+            // A peer owns this node's transactions now; even a one-phase commit would act as a node that is gone.
+            throw new SystemException("begin refused: " + lease.logFence().fencedReason());
+        }
         GlobalTransaction current = engine.association().current();
         if (current != null) {
             throw new NotSupportedException("the calling thread is already associated with transaction "

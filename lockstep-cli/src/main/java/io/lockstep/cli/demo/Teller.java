@@ -3,7 +3,6 @@ package io.lockstep.cli.demo;
 import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionManager;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import io.lockstep.tm.Lockstep;
 import io.lockstep.tm.NamedXAResource;
@@ -73,11 +72,11 @@ final class Teller implements AutoCloseable {
             tx.enlistResource(wrap.apply(to.enlistable(toConn)));
             tx.enlistResource(wrap.apply(Lockstep.named(DemoCommand.BROKER, brokerSession.getXAResource(), false,
                     SuspendMode.SUSPEND_RESUME)));
-            update(fromSql, fromAccount, -amount);
-            update(toSql, toAccount, amount);
+            from.move(fromSql, fromAccount, -amount);
+            to.move(toSql, toAccount, amount);
             if (id != null) {
-                record(fromSql, id);
-                record(toSql, id);
+                from.record(fromSql, id);
+                to.record(toSql, id);
             }
             producer.send(brokerSession.getSession().createTextMessage("transfer " + amount + " from "
                     + from.name + "/" + fromAccount + " to " + to.name + "/" + toAccount));
@@ -86,24 +85,6 @@ final class Teller implements AutoCloseable {
             throw e;
         }
         tm.commit();
-    }
-
-    private static void record(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Bank.TRANSFERS + " VALUES (?)")) {
-            ps.setString(1, id);
-            ps.executeUpdate();
-        }
-    }
-
-    private static void update(Connection c, int account, long delta) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + Bank.TABLE
-                + " SET balance = balance + ? WHERE id = ?")) {
-            ps.setLong(1, delta);
-            ps.setInt(2, account);
-            if (ps.executeUpdate() != 1) {
-                throw new SQLException("account " + account + " not found");
-            }
-        }
     }
 
     @Override

@@ -97,6 +97,9 @@ public class LockstepAutoConfiguration {
         if (p.getRecoveryParallelism() != null) {
             b.recoveryParallelism(p.getRecoveryParallelism());
         }
+        if (p.getRecoveryCallTimeout() != null) {
+            b.recoveryCallTimeout(p.getRecoveryCallTimeout());
+        }
         if (!p.getRecoveryNodes().isEmpty()) {
             b.recoveryNodes(p.getRecoveryNodes().toArray(String[]::new));
         }

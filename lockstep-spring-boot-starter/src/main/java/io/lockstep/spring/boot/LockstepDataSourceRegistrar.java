@@ -69,6 +69,9 @@ final class LockstepDataSourceRegistrar implements ImportBeanDefinitionRegistrar
         if (settings.getLeakTimeout() != null) {
             builder.leakTimeout(settings.getLeakTimeout());
         }
+        if (settings.getXaCallTimeout() != null) {
+            builder.xaCallTimeout(settings.getXaCallTimeout());
+        }
         settings.getProperties().forEach(builder::property);
         return builder.build();
     }

@@ -54,6 +54,13 @@ public class LockstepProperties {
     private Integer recoveryParallelism;
 
     /**
+     * How long a recovery pass waits for a resource that answers none of its calls before it reports that resource
+     * failed and goes on with the others. Default 60 s.
+     */
+    @DurationUnit(ChronoUnit.SECONDS)
+    private Duration recoveryCallTimeout;
+
+    /**
      * Further node ids whose in-doubt branches this manager recovers, e.g. a retired node's (its own is always
      * included).
      */
@@ -121,6 +128,14 @@ public class LockstepProperties {
 
     public void setRecoveryParallelism(Integer recoveryParallelism) {
         this.recoveryParallelism = recoveryParallelism;
+    }
+
+    public Duration getRecoveryCallTimeout() {
+        return recoveryCallTimeout;
+    }
+
+    public void setRecoveryCallTimeout(Duration recoveryCallTimeout) {
+        this.recoveryCallTimeout = recoveryCallTimeout;
     }
 
     public List<String> getRecoveryNodes() {
@@ -333,6 +348,14 @@ public class LockstepProperties {
         @DurationUnit(ChronoUnit.SECONDS)
         private Duration leakTimeout;
 
+        /**
+         * The longest Lockstep waits for the database to answer one XA call (prepare, commit, rollback, recover) or
+         * to accept a connection; a stalled call fails and the transaction gets the outcome JTA requires. Default
+         * 30s; 0 = no bound.
+         */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration xaCallTimeout;
+
         /** Driver properties, e.g. sslmode=require or connectTimeout=5. */
         private Map<String, String> properties = new LinkedHashMap<>();
 
@@ -393,6 +416,14 @@ public class LockstepProperties {
 
         public void setLeakTimeout(Duration leakTimeout) {
             this.leakTimeout = leakTimeout;
+        }
+
+        public Duration getXaCallTimeout() {
+            return xaCallTimeout;
+        }
+
+        public void setXaCallTimeout(Duration xaCallTimeout) {
+            this.xaCallTimeout = xaCallTimeout;
         }
 
         public Map<String, String> getProperties() {

@@ -49,6 +49,8 @@ public final class NodeLease implements AutoCloseable {
     /** Start of the current run of renewals without a failed one (nanoTime); see {@link #heldWithoutGap()}. */
     private volatile long unbrokenSinceNanos = System.nanoTime();
     private String lastRenewalFailure;
+    /** The FENCED event of this instance is in the node history. */
+    private boolean fencedRecorded;
     private boolean released;
 
     private NodeLease(LeaseTables tables, Db db, String nodeId, long leaseMillis, long fence, long previousGtridEpoch) {
@@ -308,6 +310,7 @@ public final class NodeLease implements AutoCloseable {
      */
     public boolean renew() {
         if (logFence.fencedReason() != null) {
+            recordFencedByLog();
             return false;
         }
         try {
@@ -329,6 +332,7 @@ public final class NodeLease implements AutoCloseable {
                 return why;
             });
             if (reason != null) {
+                fencedRecorded = true;
                 logFence.fenced(reason);
                 LOG.error("{}", reason);
                 return false;
@@ -355,6 +359,25 @@ public final class NodeLease implements AutoCloseable {
                         + " (logged once per cause)", nodeId, sinceMillis, leaseMillis, cause);
             }
             return true;
+        }
+    }
+
+    /**
+     * The node's own log found it fenced before a renewal did (a batch checks the fence too): records the FENCED
+     * event all the same, once, so the node history shows every fenced instance whichever noticed first.
+     */
+    private void recordFencedByLog() {
+        if (fencedRecorded) {
+            return;
+        }
+        try {
+            db.inTransaction(c -> {
+                event(c, tables, nodeId, fence, "FENCED", nodeId, logFence.fencedReason());
+                return null;
+            });
+            fencedRecorded = true;
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("cannot record that node {} is fenced yet: {}", nodeId, e.toString());
         }
     }
 

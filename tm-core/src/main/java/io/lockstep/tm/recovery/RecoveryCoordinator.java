@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,13 +52,18 @@ import org.slf4j.LoggerFactory;
  *   <li>Live set = COMMIT records without END ({@link RecordIndex}), minus transactions still alive in this JVM.</li>
  *   <li>Each registered source: {@code recover(TMSTARTRSCAN)} … {@code recover(TMENDRSCAN)}; only Xids with
  *       Lockstep's format id and a node id in {@code recoveryNodes} are touched.</li>
- *   <li>Xid whose gtrid has a COMMIT record → {@code commit(xid, false)}; {@code XAER_NOTA} = already done.</li>
+ *   <li>Xid whose gtrid has a COMMIT record → {@code commit(xid, false)}; {@code XAER_NOTA} = already done, but only
+ *       once a later scan no longer lists the branch: MariaDB and MySQL answer XAER_NOTA for a branch still attached
+ *       to the live session that prepared it (see {@code LISTED_BUT_UNKNOWN}).</li>
  *   <li>Xid without a record → orphan, rolled back (presumed abort) only when it cannot belong to a transaction
  *       that may still write its record: it comes from an earlier incarnation of this node (its gtrid's epoch is
  *       not ours — the directory lock guarantees that incarnation is dead), or it was seen in the previous pass
  *       too and at least {@code orphanSafetyInterval} ago.</li>
  *   <li>A COMMIT record whose branches are all accounted for, in sources that were all scanned successfully, gets
  *       its END. A source that cannot be reached leaves its records in place for the next pass: never guess.</li>
+ *   <li>Each source is scanned on a thread of its own; a source that answers none of the pass's calls for
+ *       {@code recoveryCallTimeout} (a stalled network: XA calls have no timeout) is reported failed and the pass
+ *       goes on without it ({@link SourceWatch}).</li>
  *   <li>Heuristic outcomes are recorded (HEURISTIC record) before {@code forget()}.</li>
  * </ol>
  * Passes never overlap ({@link #passLock}); they run on the recovery thread or the caller of
@@ -68,12 +74,24 @@ public final class RecoveryCoordinator implements AutoCloseable {
     private static final int MAX_SCAN_BATCHES = 10_000;
     /** Fewer branches than this per extra connection are resolved on the scanning connection alone. */
     private static final int MIN_BRANCHES_PER_WORKER = 32;
+    /**
+     * Why a branch this pass's recover() listed, but whose commit or rollback answered XAER_NOTA, is not counted done
+     * yet. Either someone finished it between the scan and the call, or — MariaDB and MySQL — the branch is still
+     * attached to the session that prepared it, which the server lets no other session resolve until it ends: the
+     * session of a node that is paused, cut off or closing, or a pooled connection kept after a phase-2 error. Counted
+     * done only once a scan no longer lists it; until then its COMMIT record keeps it committed, and a takeover is
+     * not finished.
+     */
+    private static final String LISTED_BUT_UNKNOWN = "XAER_NOTA although recover() lists the branch: finished by"
+            + " someone else just now, or still attached to the session that prepared it (MariaDB and MySQL refuse"
+            + " other sessions until it ends); counted done once recover() no longer lists it";
 
     private final String ownNode;
     private final long ownEpoch;
     private final Set<String> recoveryNodes;
     private final Duration orphanSafetyInterval;
     private final int parallelism;
+    private final Duration callTimeout;
     private final RecordIndex index;
     private final Supplier<Set<String>> aliveInJvm;
     private final TransactionCounters counters;
@@ -84,8 +102,13 @@ public final class RecoveryCoordinator implements AutoCloseable {
     private final ReentrantLock passLock = new ReentrantLock();
     private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
-    /** Orphans seen in the last pass: "source|xid" → first sighting (nanoTime). Guarded by passLock. */
-    private Map<String, Long> orphansSeen = new HashMap<>();
+    /** Scans a pass gave up on whose call has not returned yet: source name → its watch (see SourceWatch). */
+    private final Map<String, SourceWatch> stalled = new ConcurrentHashMap<>();
+    /**
+     * Orphans seen in the last pass: "source|xid" → first sighting (nanoTime). Written under passLock; volatile
+     * because a scan a pass gave up on may still read it once its call returns.
+     */
+    private volatile Map<String, Long> orphansSeen = new HashMap<>();
     /** Commit marks seen in earlier passes: gtrid → first sighting (nanoTime). Guarded by passLock. */
     private Map<String, Long> marksSeen = new HashMap<>();
     private volatile List<InDoubt> inDoubt = List.of();
@@ -98,22 +121,28 @@ public final class RecoveryCoordinator implements AutoCloseable {
     /**
      * @param parallelism connections per source that resolve branches at once (sources are scanned in parallel
      *                    too); 1 resolves every branch on the scanning connection, one source after the other
+     * @param callTimeout how long a pass waits for a source that answers no call before it gives up on that source
+     *                    for the pass ({@code lockstep.recoveryCallTimeout}, see {@link SourceWatch})
      */
     public RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
-            Duration orphanSafetyInterval, int parallelism, RecordIndex index, Supplier<Set<String>> aliveInJvm,
-            TransactionCounters counters) {
-        this(ownNode, ownEpoch, recoveryNodes, orphanSafetyInterval, parallelism, index, aliveInJvm, counters,
-                Long.MAX_VALUE, new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+            Duration orphanSafetyInterval, int parallelism, Duration callTimeout, RecordIndex index,
+            Supplier<Set<String>> aliveInJvm, TransactionCounters counters) {
+        this(ownNode, ownEpoch, recoveryNodes, orphanSafetyInterval, parallelism, callTimeout, index, aliveInJvm,
+                counters, Long.MAX_VALUE, new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
     }
 
     private RecoveryCoordinator(String ownNode, long ownEpoch, Set<String> recoveryNodes,
-            Duration orphanSafetyInterval, int parallelism, RecordIndex index, Supplier<Set<String>> aliveInJvm,
-            TransactionCounters counters, long epochCeiling, List<XAResourceSource> sources,
-            List<CommitMarkSource> markSources) {
+            Duration orphanSafetyInterval, int parallelism, Duration callTimeout, RecordIndex index,
+            Supplier<Set<String>> aliveInJvm, TransactionCounters counters, long epochCeiling,
+            List<XAResourceSource> sources, List<CommitMarkSource> markSources) {
         if (parallelism < 1) {
             throw new IllegalArgumentException("recovery parallelism must be >= 1, was " + parallelism);
         }
+        if (callTimeout == null || callTimeout.isZero() || callTimeout.isNegative()) {
+            throw new IllegalArgumentException("recovery call timeout must be positive, was " + callTimeout);
+        }
         this.parallelism = parallelism;
+        this.callTimeout = callTimeout;
         this.ownNode = ownNode;
         this.ownEpoch = ownEpoch;
         this.recoveryNodes = Set.copyOf(recoveryNodes);
@@ -139,8 +168,8 @@ public final class RecoveryCoordinator implements AutoCloseable {
      */
     public RecoveryCoordinator forTakeover(String deadNode, long epochCeiling, RecordIndex records) {
         // ownEpoch 0: no gtrid has epoch 0, so every Xid of deadNode counts as an earlier incarnation's
-        return new RecoveryCoordinator(deadNode, 0, Set.of(deadNode), orphanSafetyInterval, parallelism, records,
-                Set::of, counters, epochCeiling, sources, markSources);
+        return new RecoveryCoordinator(deadNode, 0, Set.of(deadNode), orphanSafetyInterval, parallelism,
+                callTimeout, records, Set::of, counters, epochCeiling, sources, markSources);
     }
 
     /** Registers a source; its name must be unique. */
@@ -267,27 +296,27 @@ public final class RecoveryCoordinator implements AutoCloseable {
             live.keySet().removeAll(alive);
             readMarks();
             List<XAResourceSource> all = List.copyOf(sources);
-            if (parallelism > 1 && !all.isEmpty()) {
-                workers = Executors.newCachedThreadPool(r -> {
-                    Thread t = new Thread(r, "lockstep-recovery-worker-" + ownNode);
-                    t.setDaemon(true);
-                    return t;
-                });
-            }
+            // Every source is scanned on a thread of its own, so that the pass can stop waiting for one that
+            // stalls (SourceWatch); with parallelism 1 one after the other, else all at once.
+            ExecutorService scanners = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "lockstep-recovery-worker-" + ownNode);
+                t.setDaemon(true);
+                return t;
+            });
+            workers = parallelism > 1 ? scanners : null;
             try {
-                List<Future<?>> scans = new ArrayList<>();
-                for (int i = 1; i < all.size(); i++) {
-                    XAResourceSource source = all.get(i);
-                    scans.add(fork(() -> scanSource(source)));
+                Map<SourceWatch, Future<?>> scans = new LinkedHashMap<>();
+                for (XAResourceSource source : all) {
+                    SourceWatch watch = startScan(source, scanners, scans);
+                    if (parallelism == 1 && watch != null) {
+                        awaitScan(watch, scans.get(watch));
+                    }
                 }
-                if (!all.isEmpty()) {
-                    scanSource(all.get(0));
+                if (parallelism > 1) {
+                    scans.forEach(this::awaitScan);
                 }
-                join(scans);
             } finally {
-                if (workers != null) {
-                    workers.shutdownNow();
-                }
+                scanners.shutdown(); // a scan given up on ends when its call returns; its thread is a daemon
             }
             forgetFinishedMarks();
             int ended = 0;
@@ -383,6 +412,50 @@ public final class RecoveryCoordinator implements AutoCloseable {
             return null;
         }
 
+        /**
+         * Starts scanning {@code source} on a scanner thread, unless a scan an earlier pass gave up on is still
+         * blocked in it (then the source is reported failed: one blocked thread per source at most).
+         */
+        SourceWatch startScan(XAResourceSource source, ExecutorService scanners, Map<SourceWatch, Future<?>> scans) {
+            String name = source.name();
+            SourceWatch earlier = stalled.get(name);
+            if (earlier != null && earlier.ended()) {
+                stalled.remove(name, earlier);
+            } else if (earlier != null) {
+                failed.add(new RecoveryReport.Item(name, "", "still no answer to the call an earlier pass made "
+                        + (System.nanoTime() - earlier.startedNanos) / 1_000_000 + " ms ago (recoveryCallTimeout "
+                        + callTimeout + "); not scanned again until that call returns or fails"));
+                return null;
+            }
+            SourceWatch watch = new SourceWatch(name);
+            scans.put(watch, scanners.submit(() -> scanSource(source, watch)));
+            return watch;
+        }
+
+        /** Waits for one scan while its source answers; gives up on it after recoveryCallTimeout of silence. */
+        void awaitScan(SourceWatch watch, Future<?> scan) {
+            boolean finished;
+            try {
+                finished = watch.await(scan, callTimeout.toNanos());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("recovery pass interrupted", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("recovery worker failed: " + e.getCause(), e.getCause());
+            }
+            if (finished) {
+                return;
+            }
+            stalled.put(watch.source, watch); // its thread removes it when it ends (startScan also checks ended())
+            String reason = "no answer within recoveryCallTimeout " + callTimeout + " (the resource or the network"
+                    + " stalled; last call returned " + watch.quietNanos() / 1_000_000 + " ms ago); this pass gave"
+                    + " up on it and its records stay for the next pass";
+            failed.add(new RecoveryReport.Item(watch.source, "", reason));
+            if (!"stalled".equals(lastFailure.put(watch.source, "stalled"))) {
+                LOG.warn("recovery source {}: {} (logged once per cause)", watch.source, reason);
+            }
+        }
+
         /** Runs {@code task} on a worker, or at once on this thread when the pass has no workers. */
         Future<?> fork(Runnable task) {
             if (workers == null) {
@@ -405,10 +478,11 @@ public final class RecoveryCoordinator implements AutoCloseable {
             }
         }
 
-        void scanSource(XAResourceSource source) {
+        void scanSource(XAResourceSource source, SourceWatch watch) {
             String name = source.name();
             try (RecoverySession session = source.open()) {
-                XAResource xar = session.xaResource();
+                watch.progress();
+                XAResource xar = watch.watch(session.xaResource());
                 List<LockstepXid> ours = new ArrayList<>();
                 for (Xid raw : scan(xar)) {
                     LockstepXid xid = LockstepXid.from(raw);
@@ -419,20 +493,29 @@ public final class RecoveryCoordinator implements AutoCloseable {
                     seenGtrids.add(xid.gtrid());
                     ours.add(xid);
                 }
-                resolveAll(source, xar, ours);
-                scanned.add(name);
-                if (lastFailure.remove(name) != null) {
-                    LOG.info("recovery source {} is reachable again", name);
+                resolveAll(source, xar, ours, watch);
+                if (watch.finish()) {
+                    scanned.add(name);
+                    if (lastFailure.remove(name) != null) {
+                        LOG.info("recovery source {} is reachable again", name);
+                    }
                 }
             } catch (Exception e) {
                 String reason = e instanceof XAException
                         ? "recover failed with " + XAErrors.name(((XAException) e).errorCode) + ": " + e
                         : String.valueOf(e);
+                if (!watch.finish()) {
+                    LOG.debug("recovery source {}: the call a pass gave up on has returned: {}", name, reason);
+                    return;
+                }
                 failed.add(new RecoveryReport.Item(name, "", reason));
                 if (!reason.equals(lastFailure.put(name, reason))) {
                     LOG.warn("recovery source {} cannot be scanned; its records stay and are retried every pass"
                             + " (logged once per cause)", name, e);
                 }
+            } finally {
+                watch.end();
+                stalled.remove(name, watch);
             }
         }
 
@@ -441,14 +524,15 @@ public final class RecoveryCoordinator implements AutoCloseable {
          * {@code parallelism - 1} more connections of the same source, each taking every n-th branch. A connection
          * that cannot be opened leaves its share pending for the next pass.
          */
-        void resolveAll(XAResourceSource source, XAResource xar, List<LockstepXid> xids) {
+        void resolveAll(XAResourceSource source, XAResource xar, List<LockstepXid> xids, SourceWatch watch) {
             int n = workers == null ? 1 : Math.max(1, Math.min(parallelism, xids.size() / MIN_BRANCHES_PER_WORKER));
             List<Future<?>> extra = new ArrayList<>();
             for (int k = 1; k < n; k++) {
                 int slice = k;
                 extra.add(fork(() -> {
                     try (RecoverySession more = source.open()) {
-                        resolveSlice(source.name(), more.xaResource(), xids, slice, n);
+                        watch.progress();
+                        resolveSlice(source.name(), watch.watch(more.xaResource()), xids, slice, n);
                     } catch (Exception e) {
                         for (int i = slice; i < xids.size(); i += n) {
                             LockstepXid x = xids.get(i);
@@ -479,6 +563,10 @@ public final class RecoveryCoordinator implements AutoCloseable {
                 committed.add(new RecoveryReport.Item(source, xid.toString(), "committed (COMMIT record)"));
                 return;
             } catch (XAException e) {
+                if (e.errorCode == XAException.XAER_NOTA) {
+                    stillPending(source, xid, true, "commit: " + LISTED_BUT_UNKNOWN);
+                    return;
+                }
                 XAOutcome o = XAErrors.classify(XAPhase.COMMIT, e.errorCode, true);
                 switch (o) {
                     case DONE:
@@ -523,7 +611,10 @@ public final class RecoveryCoordinator implements AutoCloseable {
                 rolledBack.add(new RecoveryReport.Item(source, xid.toString(), "orphan rolled back (presumed abort)"));
             } catch (XAException e) {
                 XAOutcome o = XAErrors.classify(XAPhase.ROLLBACK, e.errorCode, true);
-                if (o == XAOutcome.DONE) {
+                if (e.errorCode == XAException.XAER_NOTA) {
+                    seenNow.put(key, first == null ? now : first);
+                    stillPending(source, xid, false, "rollback: " + LISTED_BUT_UNKNOWN);
+                } else if (o == XAOutcome.DONE) {
                     rolledBack.add(new RecoveryReport.Item(source, xid.toString(), "already rolled back"));
                 } else if (o.isHeuristic()) {
                     heuristic(source, xar, xid, o, e);

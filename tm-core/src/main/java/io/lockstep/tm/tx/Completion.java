@@ -256,6 +256,15 @@ final class Completion {
             } catch (RuntimeException e) {
                 failure = unknown(e);
             }
+            String successor = recorded ? takenOverUnknownBranch(failure) : null;
+            if (successor != null) {
+                b.outcome = Branch.Outcome.PENDING;
+                pending++;
+                LOG.warn("commit of branch {} on {}: {}; the commit stands: {}, and the peer that took it over"
+                        + " commits every branch of its COMMIT records (this one already, as the resource manager"
+                        + " no longer knows it)", b.xid, b.describe(), XAErrors.name(failure.errorCode), successor);
+                continue;
+            }
             switch (XAErrors.classify(XAPhase.COMMIT, failure.errorCode, false)) {
                 case DONE:
                     b.outcome = Branch.Outcome.COMMITTED;
@@ -320,6 +329,19 @@ final class Completion {
                     + " branch(es) rolled back on their own", firstHeuristic);
         }
         finish(TransactionState.COMMITTED);
+    }
+
+    /**
+     * Why the branch's failure is no heuristic: this node has been taken over (its log is fenced), so the peer that
+     * claimed it read this transaction's COMMIT record and commits its branches, and the RM answers that it does not
+     * know the branch — XAER_NOTA, or XAER_RMERR as pgjdbc answers on the connection that prepared it ("prepared
+     * transaction … does not exist"): the peer committed it first. Null when that is not the case.
+     */
+    private String takenOverUnknownBranch(XAException failure) {
+        if (failure.errorCode != XAException.XAER_NOTA && failure.errorCode != XAException.XAER_RMERR) {
+            return null;
+        }
+        return tx.engine.takenOver.get();
     }
 
     /** A heuristic is forgotten only when the RM remembers it: not for XAER_RMERR or XA_RB* (no heuristic kept). */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * What every transaction of one manager shares: the log, the gtrid generator, the listener, the timeout reaper,
@@ -32,10 +33,26 @@ public final class Engine {
     final Set<GlobalTransaction> alive = ConcurrentHashMap.newKeySet();
     final TimeoutReaper reaper;
     final TransactionCounters counters = new TransactionCounters();
+    /**
+     * Why another node now finishes this node's transactions (a peer took its lease over), or null while this
+     * instance owns them — asked on a phase-2 error, so it may ask the log database. When another node does, a
+     * branch of a recorded transaction that its RM no longer knows was committed by that peer (Completion#phaseTwo).
+     */
+    final Supplier<String> takenOver;
     private final int defaultTimeoutSeconds;
 
     public Engine(String nodeId, long epochMillis, int defaultTimeoutSeconds, TransactionLog log,
             TransactionListener listener) {
+        this(nodeId, epochMillis, defaultTimeoutSeconds, log, listener, () -> null);
+    }
+
+    /**
+     * @param takenOver why a peer now finishes this node's transactions (its lease was taken over, so its log is
+     *                  fenced), or null while it owns them
+     */
+    public Engine(String nodeId, long epochMillis, int defaultTimeoutSeconds, TransactionLog log,
+            TransactionListener listener, Supplier<String> takenOver) {
+        this.takenOver = takenOver;
         this.log = log;
         this.listener = listener;
         this.gtrids = new Gtrid(nodeId, epochMillis);

@@ -15,8 +15,14 @@ import io.lockstep.tm.log.TransactionLogException;
 import io.lockstep.tm.log.jdbc.JdbcTransactionLog;
 import io.lockstep.tm.log.jdbc.LogDatabase;
 import io.lockstep.tm.log.jdbc.TcpProxy;
+import io.lockstep.tm.testing.CallLog;
+import io.lockstep.tm.testing.RecordingXAResource;
+import io.lockstep.tm.testing.XACall;
 import io.lockstep.tm.xa.Gtrid;
 import io.lockstep.tm.xa.LockstepXid;
+import jakarta.transaction.HeuristicMixedException;
+import jakarta.transaction.Status;
+import jakarta.transaction.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,13 +38,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import javax.sql.XAConnection;
+import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.postgresql.xa.PGXADataSource;
 
 /**
@@ -51,19 +61,19 @@ class ClusterTest {
     private static final String TABLE = "ls_cluster_test";
     private static final Duration LEASE = Duration.ofMillis(900);
     /** The node ids this test uses. */
-    private static final Pattern OUR_NODES = Pattern.compile("(dead|peer|dup|crash|leaving|staying|back|owner|noperm"
-            + "|outage|probe)-[a-z]+");
+    private static final Pattern OUR_NODES = Pattern.compile("(dead|peer|dup|crash|leaving|staying|back|owner"
+            + "|noperm|frozen|other|outage|probe|zombie|solo)-[a-z]+");
 
     private final LogDatabase db = LogDatabase.postgres();
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeEach
     void clean() throws Exception {
+        rollbackPrepared(); // first: a prepared branch left by an interrupted run holds its table's locks
         for (String t : List.of(TABLE, TABLE + "_nodes", TABLE + "_node_events", "ls_cluster_accounts")) {
             db.execute("DROP TABLE IF EXISTS " + t);
         }
         db.execute("CREATE TABLE ls_cluster_accounts (id VARCHAR(64) PRIMARY KEY)");
-        rollbackPrepared();
     }
 
     @AfterEach
@@ -200,10 +210,14 @@ class ClusterTest {
         final LockstepXid orphan;
 
         DeadNode(String id) throws Exception {
-            lease = NodeLease.acquire(db.dataSource(), TABLE, id, LEASE, Duration.ofSeconds(10));
+            this(id, db.dataSource());
+        }
+
+        DeadNode(String id, DataSource nodeDb) throws Exception {
+            lease = NodeLease.acquire(nodeDb, TABLE, id, LEASE, Duration.ofSeconds(10));
             long epoch = System.currentTimeMillis();
             lease.publishGtridEpoch(epoch);
-            log = JdbcTransactionLog.open(db.dataSource(), id, TABLE, lease.logFence());
+            log = JdbcTransactionLog.open(nodeDb, id, TABLE, lease.logFence());
             Gtrid gtrids = new Gtrid(id, epoch);
             committed = LockstepXid.of(gtrids.next(), 1);
             orphan = LockstepXid.of(gtrids.next(), 1);
@@ -242,6 +256,87 @@ class ClusterTest {
                 .hasMessageContaining("restart");
         assertThat(db.rows(TABLE, "dead-a")).isZero();
         assertThat(dead.lease.renew()).as("its lease renewal tells it too").isFalse();
+        assertThat(events(peer, "dead-a")).as("recorded although its log noticed first").contains("FENCED@1 by dead-a");
+    }
+
+    @Test
+    void aNodeFrozenInsideALogTransactionDoesNotHoldUpItsTakeoverPastItsLease() throws Exception {
+        // A log batch checks the fence under a shared lock on the node's lease row until it commits; a process that
+        // stops dead in between (SIGSTOP, a long GC pause, a frozen VM) keeps that lock, and a peer's claim waits
+        // for it. The node's connections, as the manager opens them, end themselves after one lease idle in a
+        // transaction.
+        DataSource nodeDb = db.dataSource().withIdleInTransactionTimeout(LEASE);
+        DeadNode frozen = new DeadNode("frozen-h", nodeDb);
+        Connection inBatch = nodeDb.getConnection();
+        inBatch.setAutoCommit(false);
+        try (Statement s = inBatch.createStatement(); ResultSet rs = s.executeQuery("SELECT fence FROM " + TABLE
+                + "_nodes WHERE node_id = 'frozen-h' FOR SHARE")) {
+            assertThat(rs.next()).isTrue();
+        }
+
+        LockstepTransactionManager peer = node("peer-h");
+        open.add(inBatch); // closed first, should the peer still wait for its lock
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> nodes(peer).get("frozen-h").state() == NodeState.RECOVERED);
+        assertThat(accounts()).containsExactly("frozen-h-committed");
+        assertThat(preparedGids()).isEmpty();
+        assertThat(events(peer, "frozen-h")).contains("CLAIM@2 by peer-h", "TAKEOVER_DONE@2 by peer-h");
+        assertThatThrownBy(inBatch::commit).as("the server ended the frozen session").isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> frozen.log.append(new CommitRecord(frozen.orphan.gtrid(), 1,
+                List.of(new BranchRef("pg", 1))), true)).hasMessageContaining("is fenced");
+    }
+
+    @Test
+    void aNodeTakenOverDuringItsPhaseTwoReportsTheCommitNotAFalseHeuristic() throws Throwable {
+        // The peer that claims a node commits the branches of its COMMIT records; when the node goes on with its own
+        // phase 2 afterwards — before any renewal or batch told it that it is fenced — the RM no longer knows the
+        // branch (pgjdbc answers XAER_RMERR on the connection that prepared it, XAER_NOTA elsewhere). The decision
+        // stood: that is a commit, not a heuristic rollback.
+        LockstepTransactionManager zombie = node("zombie-i", false);
+        Future<Integer> outcome = commitWhoseFirstBranchIsGoneInPhaseTwo(zombie, () -> db.execute("UPDATE " + TABLE
+                + "_nodes SET fence = fence + 1, state = 'CLAIMED', claimed_by = 'peer-i' WHERE node_id = 'zombie-i'"));
+
+        assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo(Status.STATUS_COMMITTED);
+        assertThat(zombie.admin().heuristics()).isEmpty();
+        assertThat(zombie.admin().counters().heuristic()).isZero();
+    }
+
+    @Test
+    void aNodeStillOwningItsTransactionsReportsABranchItsRmLostAsAHeuristic() throws Throwable {
+        LockstepTransactionManager owner = node("owner-j", false);
+        Future<Integer> outcome = commitWhoseFirstBranchIsGoneInPhaseTwo(owner, () -> { });
+
+        assertThatThrownBy(() -> outcome.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(HeuristicMixedException.class);
+        assertThat(owner.admin().counters().heuristic()).isEqualTo(1);
+    }
+
+    /**
+     * Commits a transaction of two in-memory branches on {@code tm}; once its COMMIT record is forced and phase 2
+     * has begun, runs {@code meanwhile}, then lets the first branch's commit fail with XAER_RMERR (its RM does not
+     * know the branch any more) and the second succeed. Returns the transaction's final status.
+     */
+    private Future<Integer> commitWhoseFirstBranchIsGoneInPhaseTwo(LockstepTransactionManager tm,
+            Executable meanwhile) throws Throwable {
+        CallLog calls = new CallLog();
+        CountDownLatch inPhaseTwo = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        RecordingXAResource rm1 = new RecordingXAResource("rm1", calls).blockOn(XACall.COMMIT, inPhaseTwo, resume)
+                .failOnceOn(XACall.COMMIT, XAException.XAER_RMERR);
+        RecordingXAResource rm2 = new RecordingXAResource("rm2", calls);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        open.add(thread::shutdownNow);
+        Future<Integer> outcome = thread.submit(() -> {
+            tm.begin();
+            Transaction tx = tm.getTransaction();
+            tx.enlistResource(Lockstep.named("rm1", rm1));
+            tx.enlistResource(Lockstep.named("rm2", rm2));
+            tm.commit();
+            return tx.getStatus();
+        });
+        assertThat(inPhaseTwo.await(10, TimeUnit.SECONDS)).as("COMMIT record forced, phase 2 begun").isTrue();
+        meanwhile.execute();
+        resume.countDown();
+        return outcome;
     }
 
     @Test
@@ -429,5 +524,52 @@ class ClusterTest {
         NodeLease fine = NodeLease.acquire(db.dataSource(), TABLE, "probe-h", LEASE, Duration.ofSeconds(60), ahead);
         open.add(fine);
         assertThat(fine.fence()).as("within the bound: started").isEqualTo(1);
+    }
+
+    /**
+     * A live node whose lease a peer took (here: the claim done by hand, as a peer that judged it dead would): its
+     * next two-phase commit rolls back with the reason, and it begins nothing more.
+     */
+    @Test
+    void aFencedNodeRollsBackItsNextCommitAndRefusesNewTransactions() throws Exception {
+        LockstepTransactionManager zombie = node("zombie-i", false);
+        db.execute("UPDATE " + TABLE + "_nodes SET fence = fence + 1, state = 'CLAIMED', claimed_by = 'peer-i'"
+                + " WHERE node_id = 'zombie-i'");
+
+        XAConnection one = xaDataSource().getXAConnection();
+        XAConnection two = xaDataSource().getXAConnection();
+        try {
+            zombie.begin();
+            zombie.getTransaction().enlistResource(io.lockstep.tm.Lockstep.named("pg", one.getXAResource()));
+            insert(one, "zombie-i-1");
+            zombie.getTransaction().enlistResource(io.lockstep.tm.Lockstep.named("pg", two.getXAResource()));
+            insert(two, "zombie-i-2");
+            assertThatThrownBy(zombie::commit).isInstanceOf(jakarta.transaction.RollbackException.class)
+                    .hasStackTraceContaining("this instance of node zombie-i is fenced")
+                    .hasStackTraceContaining("claimed by node peer-i");
+        } finally {
+            one.close();
+            two.close();
+        }
+        assertThat(accounts()).isEmpty();
+        assertThat(preparedGids()).isEmpty();
+        assertThatThrownBy(zombie::begin).isInstanceOf(jakarta.transaction.SystemException.class)
+                .hasMessageContaining("begin refused: this instance of node zombie-i is fenced");
+    }
+
+    private static void insert(XAConnection xc, String id) throws SQLException {
+        try (PreparedStatement s = xc.getConnection().prepareStatement("INSERT INTO ls_cluster_accounts VALUES (?)")) {
+            s.setString(1, id);
+            s.executeUpdate();
+        }
+    }
+
+    @Test
+    void recoveryNodesOfOtherNodesAreRefusedWithTheJdbcLog() {
+        assertThatThrownBy(() -> Lockstep.builder().nodeId("solo-j").recoveryNodes("other-j").logType(LogType.JDBC)
+                .logJdbcUrl(db.url).logJdbcUser(db.user).logJdbcTable(TABLE).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lockstep.recoveryNodes [other-j]")
+                .hasMessageContaining("recovered by takeover");
     }
 }

@@ -84,6 +84,44 @@ class RecoveryPassTest {
     }
 
     @Test
+    void aListedBranchAnsweringNotaIsNotDoneUntilRecoverNoLongerListsIt() throws Exception {
+        // MariaDB and MySQL list a branch still attached to the (paused, cut off or closing) session that prepared it,
+        // yet answer XAER_NOTA to every other session's XA COMMIT / XA ROLLBACK of it.
+        String g = PREVIOUS_RUN + "e";
+        log.append(new CommitRecord(g, 1, List.of(new BranchRef("pg", 1))), true);
+        LockstepXid decided = xid(g, 1);
+        LockstepXid orphan = xid(PREVIOUS_RUN + "f", 1);
+        pg.prepare(decided);
+        pg.prepare(orphan);
+        pg.commitError = XAException.XAER_NOTA;
+        pg.rollbackError = XAException.XAER_NOTA;
+
+        RecoveryReport first = start(Duration.ofSeconds(20)).recoverNow();
+
+        assertThat(first.isClean()).isFalse();
+        assertThat(first.committed()).isEmpty();
+        assertThat(first.rolledBack()).isEmpty();
+        assertThat(first.endedRecords()).isZero();
+        assertThat(first.pending()).extracting(RecoveryReport.Item::detail)
+                .anySatisfy(d -> assertThat(d).startsWith("commit: XAER_NOTA although recover() lists the branch"))
+                .anySatisfy(d -> assertThat(d).startsWith("rollback: XAER_NOTA although recover() lists the branch"));
+        assertThat(log.records()).doesNotContain(new EndRecord(g));
+        assertThat(tm.admin().inDoubt()).extracting(v -> v.gtrid()).contains(g);
+
+        // The session that held them ends: it had committed its branch itself; the orphan is left to recovery.
+        pg.prepared.remove(decided);
+        pg.commitError = 0;
+        pg.rollbackError = 0;
+        RecoveryReport second = tm.recoverNow();
+
+        assertThat(second.isClean()).isTrue();
+        assertThat(second.endedRecords()).isEqualTo(1);
+        assertThat(second.rolledBack()).extracting(RecoveryReport.Item::xid).containsExactly(orphan.toString());
+        assertThat(pg.prepared).isEmpty();
+        assertThat(log.records()).last().isEqualTo(new EndRecord(g));
+    }
+
+    @Test
     void anOrphanOfAnEarlierRunIsRolledBackInTheFirstPass() {
         LockstepXid orphan = xid(PREVIOUS_RUN + "c", 1);
         pg.prepare(orphan);

@@ -54,7 +54,8 @@ class PhaseTwoErrorTest extends LockstepTestBase {
     }
 
     @Test
-    @DisplayName("XAER_NOTA when recovery retries a commit that failed with XA_RETRY means done: END written")
+    @DisplayName("XAER_NOTA when recovery retries a commit that failed with XA_RETRY means done once recover() no"
+            + " longer lists the branch: END written by the next pass")
     void notaAfterRetryIsSuccess() throws Exception {
         RecordingXAResource rm1 = resource("rm1");
         RecordingXAResource rm2 = resource("rm2").failOnceOn(XACall.COMMIT, XAException.XA_RETRY);
@@ -68,8 +69,11 @@ class PhaseTwoErrorTest extends LockstepTestBase {
         rm2.failOnceOn(XACall.COMMIT, XAException.XAER_NOTA);
         tm.registerRecoverable(source("a", rm1));
         tm.registerRecoverable(source("b", rm2));
-        tm.recoverNow();
+        assertThat(tm.recoverNow().endedRecords()).as("listed by recover(), so not yet known to be done").isZero();
         assertThat(calls.entriesOf("rm2.commit")).containsExactly("rm2.commit(tx1.b2)", "rm2.commit(tx1.b2)");
+        assertThat(records()).hasSize(1);
+        assertThat(tm.recoverNow().endedRecords()).isEqualTo(1);
+        assertThat(calls.entriesOf("rm2.commit")).as("not listed any more: not called again").hasSize(2);
         assertThat(records()).hasSize(2);
         assertThat(records().get(1)).isInstanceOf(EndRecord.class);
     }

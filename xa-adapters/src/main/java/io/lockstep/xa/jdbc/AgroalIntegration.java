@@ -19,14 +19,16 @@ final class AgroalIntegration implements TransactionIntegration {
     private final LockstepTransactionManager tm;
     private final String name;
     private final Vendor vendor;
+    private final XaCallTimeout timeout;
     /** The key of this data source's connection among the transaction's resources (TSR). */
     private final Object key = new Object();
     private volatile ResourceRecoveryFactory recoveryFactory;
 
-    AgroalIntegration(LockstepTransactionManager tm, String name, Vendor vendor) {
+    AgroalIntegration(LockstepTransactionManager tm, String name, Vendor vendor, XaCallTimeout timeout) {
         this.tm = tm;
         this.name = name;
         this.vendor = vendor;
+        this.timeout = timeout;
     }
 
     /** The running transaction of the calling thread, or null when none is ACTIVE or MARKED_ROLLBACK. */
@@ -56,7 +58,7 @@ final class AgroalIntegration implements TransactionIntegration {
         }
         boolean enlisted;
         try {
-            enlisted = tx.enlistResource(new PooledBranch(name, vendor, xaResource, connection));
+            enlisted = tx.enlistResource(new PooledBranch(name, vendor, xaResource, connection, timeout));
         } catch (RollbackException e) {
             throw new SQLException("data source '" + name + "': transaction " + tx
                     + " is marked rollback-only; no new work can join it", "25000", e);

@@ -2,6 +2,7 @@ package io.lockstep.xa.jdbc;
 
 import io.agroal.api.AgroalDataSource;
 import io.agroal.api.configuration.AgroalConnectionPoolConfiguration.ConnectionValidator;
+import io.agroal.api.configuration.supplier.AgroalConnectionFactoryConfigurationSupplier;
 import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
 import io.agroal.api.security.NamePrincipal;
 import io.agroal.api.security.SimplePassword;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class LockstepDataSources {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    /** Default of {@link Builder#xaCallTimeout(Duration)}. */
+    public static final Duration DEFAULT_XA_CALL_TIMEOUT = Duration.ofSeconds(30);
 
     private LockstepDataSources() {
     }
@@ -209,6 +212,7 @@ public final class LockstepDataSources {
         private static final Logger LOG = LoggerFactory.getLogger(LockstepDataSource.class);
         private final Vendor vendor;
         private boolean checkOnStart = true;
+        private Duration xaCallTimeout = DEFAULT_XA_CALL_TIMEOUT;
 
         Builder(LockstepTransactionManager tm, Vendor vendor, String url, String user, String password) {
             super(tm, url, user, password);
@@ -235,6 +239,30 @@ public final class LockstepDataSources {
         }
 
         /**
+         * The longest Lockstep waits for the database to answer one XA call ({@code start}, {@code end},
+         * {@code prepare}, {@code commit}, {@code rollback}, {@code recover}) and to accept a new connection (default
+         * 30 s; zero: no bound, wait as long as the operating system keeps the socket).
+         *
+         * <p>XA calls have no timeout of their own: on a network that stalls (stops delivering packets without
+         * closing the connection) they would block the committing thread or a recovery pass indefinitely. With the
+         * bound, the driver gives up and closes the connection; the call fails with {@code XAER_RMFAIL} naming this
+         * data source and the bound, and the manager does what JTA requires: a stalled {@code prepare} rolls the
+         * transaction back; a stalled {@code commit} after the COMMIT record leaves the commit standing and the
+         * branch to recovery; a stalled recovery scan reports this source failed and is retried next pass.
+         *
+         * <p>It is the driver's network timeout ({@code Connection.setNetworkTimeout}), switched on for XA calls
+         * only: the application's statements keep their own timeout (the driver's {@code socketTimeout} property,
+         * none by default). Connecting is bounded by the driver's login timeout (whole seconds, rounded up; MySQL
+         * Connector/J: {@code connectTimeout}, which covers the TCP connect but not the server's greeting). Choose
+         * it above the slowest healthy {@code prepare}/{@code commit} of this database (an fsync, a replica ack):
+         * a healthy call cut short turns into a rollback or a recovery round.
+         */
+        public Builder xaCallTimeout(Duration timeout) {
+            this.xaCallTimeout = nonNegative("xaCallTimeout", timeout);
+            return this;
+        }
+
+        /**
          * Starts the pool and registers its recovery source with the manager.
          *
          * @throws IllegalStateException    the driver is missing, or the database is not ready for XA
@@ -245,14 +273,16 @@ public final class LockstepDataSources {
             requireDriver(vendor, vendor.xaDataSourceClass());
             String n = name != null ? name : vendor.defaultName(url);
             checkName(n);
-            AgroalIntegration integration = new AgroalIntegration(tm, n, vendor);
+            XaCallTimeout timeout = new XaCallTimeout(n, vendor, xaCallTimeout);
+            AgroalIntegration integration = new AgroalIntegration(tm, n, vendor, timeout);
             AgroalDataSource agroal;
             try {
                 agroal = AgroalDataSource.from(configuration(integration), new PoolLog(n, leakTimeout));
             } catch (SQLException e) {
                 throw new IllegalStateException("data source '" + n + "' at " + where() + ": " + e.getMessage(), e);
             }
-            XADataSourceSource recovery = new XADataSourceSource(n, () -> recoveryConnection(integration, n), where());
+            XADataSourceSource recovery = new XADataSourceSource(n, () -> recoveryConnection(integration, n), where(),
+                    timeout);
             try {
                 if (checkOnStart) {
                     check(integration, n);
@@ -300,12 +330,27 @@ public final class LockstepDataSources {
                     if (password != null) {
                         factory.credential(new SimplePassword(password));
                     }
+                    if (!xaCallTimeout.isZero()) {
+                        boundConnecting(factory);
+                    }
                     properties.forEach(factory::jdbcProperty);
                     return factory;
                 });
                 return pool;
             });
             return config;
+        }
+
+        /**
+         * Connecting to a stalled server must not hang either (recovery opens a connection every pass): pgjdbc and
+         * MariaDB Connector/J bound the whole connection set-up by the login timeout; MySQL Connector/J ignores it
+         * and bounds only the TCP connect, by {@code connectTimeout}. A driver property the application set wins.
+         */
+        private void boundConnecting(AgroalConnectionFactoryConfigurationSupplier factory) {
+            factory.loginTimeout(Duration.ofSeconds((xaCallTimeout.toMillis() + 999) / 1000));
+            if (vendor == Vendor.MYSQL && !properties.containsKey("connectTimeout")) {
+                factory.jdbcProperty("connectTimeout", String.valueOf(xaCallTimeout.toMillis()));
+            }
         }
 
         private static XAConnection recoveryConnection(AgroalIntegration integration, String name)

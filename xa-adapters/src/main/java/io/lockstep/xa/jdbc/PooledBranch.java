@@ -18,20 +18,50 @@ import javax.transaction.xa.Xid;
  * So a {@code TMFAIL} from another thread than the one that started the branch aborts the physical connection
  * first: the statement in flight fails at once, the database rolls the unprepared branch back when the connection
  * drops, and the pool discards the connection.
+ *
+ * <p>Stalls: every XA call runs under the data source's {@link XaCallTimeout} (the driver's network timeout). The
+ * connection is switched to it at the first XA call after the application's work ({@code start}, {@code end}) and
+ * back to the application's timeout when the application may use it again: after {@code start} returns, and when
+ * the branch is finished ({@code commit}, {@code rollback}, a read-only vote, {@code forget}). The manager never
+ * calls one branch from two threads at once, except the reaper's {@code TMFAIL}, which touches no timeout.
  */
 final class PooledBranch implements NamedXAResource {
     private final String name;
     private final Vendor vendor;
     private final XAResource xar;
     private final TransactionAware connection;
+    private final XaCallTimeout timeout;
     private volatile Thread owner;
     private volatile boolean aborted;
+    /** The application's network timeout while the XA bound is armed, else {@link XaCallTimeout#NOT_ARMED}. */
+    private int restoreTo = XaCallTimeout.NOT_ARMED;
 
-    PooledBranch(String name, Vendor vendor, XAResource xar, TransactionAware connection) {
+    PooledBranch(String name, Vendor vendor, XAResource xar, TransactionAware connection, XaCallTimeout timeout) {
         this.name = name;
         this.vendor = vendor;
         this.xar = xar;
         this.connection = connection;
+        this.timeout = timeout;
+    }
+
+    private Connection physical() {
+        return (Connection) connection.getConnection();
+    }
+
+    /** Puts the connection under the XA bound (once until {@link #disarm}); returns System.nanoTime() for explain. */
+    private long arm() {
+        if (restoreTo == XaCallTimeout.NOT_ARMED) {
+            restoreTo = timeout.arm(physical());
+        }
+        return System.nanoTime();
+    }
+
+    /** Gives the connection its application timeout back. */
+    private void disarm() {
+        if (restoreTo != XaCallTimeout.NOT_ARMED) {
+            timeout.disarm(physical(), restoreTo);
+            restoreTo = XaCallTimeout.NOT_ARMED;
+        }
     }
 
     @Override
@@ -57,12 +87,15 @@ final class PooledBranch implements NamedXAResource {
             connection.setFlushOnly();
             throw xaError(XAException.XAER_RMFAIL, "cannot start branch " + xid + " on " + name, e);
         }
+        long t0 = arm();
         try {
             xar.start(xid, flags);
             owner = Thread.currentThread();
         } catch (XAException e) {
             connection.setFlushOnly();
-            throw explained(e);
+            throw explained(timeout.explain("start", xid, t0, e));
+        } finally {
+            disarm(); // the application's statements follow, under its own timeout
         }
     }
 
@@ -72,13 +105,14 @@ final class PooledBranch implements NamedXAResource {
             abortPhysicalConnection();
             return;
         }
+        long t0 = arm(); // stays armed through prepare and commit: the application is done with the connection
         try {
             xar.end(xid, flags);
         } catch (XAException e) {
             if (e.errorCode < XAException.XA_RBBASE || e.errorCode > XAException.XA_RBEND) {
                 connection.setFlushOnly();
             }
-            throw explained(e);
+            throw explained(timeout.explain("end", xid, t0, e));
         }
     }
 
@@ -94,22 +128,30 @@ final class PooledBranch implements NamedXAResource {
 
     @Override
     public int prepare(Xid xid) throws XAException {
+        long t0 = arm();
         try {
-            return xar.prepare(xid);
+            int vote = xar.prepare(xid);
+            if (vote == XA_RDONLY) {
+                disarm(); // finished: no phase two follows
+            }
+            return vote;
         } catch (XAException e) {
             connection.setFlushOnly();
-            throw explained(e);
+            throw explained(timeout.explain("prepare", xid, t0, e));
         }
     }
 
     @Override
     public void commit(Xid xid, boolean onePhase) throws XAException {
         connection.transactionBeforeCompletion(true);
+        long t0 = arm();
         try {
             xar.commit(xid, onePhase);
         } catch (XAException e) {
             connection.setFlushOnly();
-            throw explained(e);
+            throw explained(timeout.explain(onePhase ? "one-phase commit" : "commit", xid, t0, e));
+        } finally {
+            disarm();
         }
     }
 
@@ -119,22 +161,39 @@ final class PooledBranch implements NamedXAResource {
         if (aborted) {
             return; // the database rolled the unprepared branch back when the connection was aborted
         }
+        long t0 = arm();
         try {
             xar.rollback(xid);
         } catch (XAException e) {
             connection.setFlushOnly();
-            throw explained(e);
+            throw explained(timeout.explain("rollback", xid, t0, e));
+        } finally {
+            disarm();
         }
     }
 
     @Override
     public void forget(Xid xid) throws XAException {
-        xar.forget(xid);
+        long t0 = arm();
+        try {
+            xar.forget(xid);
+        } catch (XAException e) {
+            throw timeout.explain("forget", xid, t0, e);
+        } finally {
+            disarm();
+        }
     }
 
     @Override
     public Xid[] recover(int flag) throws XAException {
-        return xar.recover(flag);
+        long t0 = arm();
+        try {
+            return xar.recover(flag);
+        } catch (XAException e) {
+            throw timeout.explain("recover", null, t0, e);
+        } finally {
+            disarm();
+        }
     }
 
     @Override

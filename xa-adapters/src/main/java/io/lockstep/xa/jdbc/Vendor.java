@@ -45,6 +45,14 @@ public enum Vendor {
         return suspendMode;
     }
 
+    /**
+     * Whether the driver bounds a blocking call with {@link Connection#setNetworkTimeout} (its socket read timeout),
+     * which is how {@code xaCallTimeout} is enforced. H2 is used in-process here: no socket to stall.
+     */
+    boolean hasNetworkTimeout() {
+        return this != H2;
+    }
+
     /** The vendor of a JDBC URL. */
     public static Vendor of(String jdbcUrl) {
         if (jdbcUrl != null) {

@@ -11,9 +11,11 @@ import jakarta.jms.XAConnection;
 import jakarta.jms.XAConnectionFactory;
 import jakarta.transaction.Status;
 import jakarta.transaction.SystemException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import javax.transaction.xa.XAResource;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.messaginghub.pooled.jms.JmsPoolSession;
 import org.messaginghub.pooled.jms.JmsPoolXAConnectionFactory;
 import org.messaginghub.pooled.jms.pool.PooledConnectionKey;
@@ -81,6 +83,28 @@ public final class LockstepJms {
                 throw new IllegalArgumentException("maxSessionsPerConnection " + n + ": must be at least 1");
             }
             this.maxSessionsPerConnection = n;
+            return this;
+        }
+
+        /**
+         * The longest the broker client waits for an answer to one call — XA {@code prepare}, {@code commit},
+         * {@code rollback}, {@code recover}, and creating a connection or session — before the call fails (the XA
+         * ones with {@code XAER_RMFAIL}): Artemis' {@code callTimeout}, set on the given factory, which both the pool
+         * and recovery use. Artemis' own default is 30 s. Without a bound, a stalled network would hold a commit or
+         * a recovery pass for as long as the broker connection's TTL allows.
+         *
+         * @throws IllegalArgumentException the factory is not an Artemis factory (set your provider's own timeout),
+         *                                  or the duration is not positive
+         */
+        public Builder xaCallTimeout(Duration timeout) {
+            if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("xaCallTimeout must be positive, was " + timeout);
+            }
+            if (!(xa instanceof ActiveMQConnectionFactory)) {
+                throw new IllegalArgumentException("xaCallTimeout: " + xa.getClass().getName() + " is not an Artemis"
+                        + " connection factory; set the bound with that provider's own call timeout setting");
+            }
+            ((ActiveMQConnectionFactory) xa).setCallTimeout(timeout.toMillis());
             return this;
         }
 

@@ -1,7 +1,5 @@
 package io.lockstep.tm.log.jdbc;
 
-import io.lockstep.tm.log.AdminAction;
-import io.lockstep.tm.log.AdminRecord;
 import io.lockstep.tm.log.LogRecord;
 import io.lockstep.tm.log.RecordCodec;
 import io.lockstep.tm.log.RecordType;
@@ -34,15 +32,18 @@ import javax.sql.DataSource;
  * batches instead of one round trip per record); a record that would be inserted for a gtrid already deleted
  * earlier in the same batch starts a new INSERT/DELETE round, so the outcome is the same as running them in order.
  *
- * <p>With node leases, every batch first checks its writer's {@link Fence} under a shared lock on the lease row,
- * so a takeover of the node either sees the batch's rows or makes it fail.
+ * <p>On PostgreSQL a round is one round trip ({@link PgBatch}: fence check, INSERT, DELETE in one statement text),
+ * and a batch of one round with no failed ranges to delete runs it with autocommit on, as the implicit transaction
+ * of that round trip: the whole batch, COMMIT included, in one round trip. Other batches run their rounds in an
+ * explicit transaction and COMMIT.
  *
- * <p>The connection is kept between batches (autocommit off, READ COMMITTED) and dropped after any failure; the
- * next batch opens a new one, which is how the log recovers when the database is back.
+ * <p>With node leases, every batch checks its writer's {@link Fence} under a shared lock on the lease row, before
+ * any of its INSERTs and DELETEs, so a takeover of the node either sees the batch's rows or makes it fail.
+ *
+ * <p>The connection is kept between batches (autocommit off between them, READ COMMITTED) and dropped after any
+ * failure; the next batch opens a new one, which is how the log recovers when the database is back.
  */
 final class BatchWriter implements AutoCloseable {
-    private static final byte COMMIT = RecordType.COMMIT.code();
-    private static final byte HEURISTIC = RecordType.HEURISTIC.code();
 
     private final DataSource dataSource;
     private final String nodeId;
@@ -54,8 +55,11 @@ final class BatchWriter implements AutoCloseable {
     private PreparedStatement insert;
     private PreparedStatement cancel;
     private PreparedStatement fenceCheck;
+    /** On PostgreSQL: each round in one round trip instead of {@link #insert}, {@link #cancel}, {@link #fenceCheck}. */
+    private PgBatch pg;
     private boolean reused;
     private boolean committing;
+    private boolean oneRoundTrip;
 
     BatchWriter(DataSource dataSource, String nodeId, LogTable table, Fence fence) {
         this.dataSource = dataSource;
@@ -84,6 +88,14 @@ final class BatchWriter implements AutoCloseable {
         return !committing;
     }
 
+    /**
+     * True when the last failure of {@link #write} was in its only round trip, which also committed (PostgreSQL, a
+     * batch of one round): the connection may have broken while idle, but the outcome is unknown.
+     */
+    boolean failedInOneRoundTrip() {
+        return oneRoundTrip;
+    }
+
     /** True when the connection of the last {@link #write} had served an earlier batch. */
     boolean wasReused() {
         return reused;
@@ -96,10 +108,20 @@ final class BatchWriter implements AutoCloseable {
      */
     void write(List<Pending> batch, long firstLsn, List<long[]> failed) throws SQLException {
         committing = false;
+        oneRoundTrip = false;
         reused = connection != null;
         try {
             Connection c = connection();
-            if (fence != null) {
+            int n = batch.size();
+            int i = 0;
+            if (pg != null && n > 0) {
+                i = fillPgRound(batch, firstLsn, 0);
+                if (i == n && failed.isEmpty()) {
+                    writeInOneRoundTrip(c);
+                    return;
+                }
+            }
+            if (fence != null && (pg == null || !failed.isEmpty())) {
                 fence.check(fenceCheck); // shared lock on the lease row until this batch commits
             }
             if (!failed.isEmpty()) {
@@ -113,10 +135,11 @@ final class BatchWriter implements AutoCloseable {
                     s.executeBatch();
                 }
             }
-            int n = batch.size();
-            int i = 0;
+            if (pg != null) {
+                pg.execute(); // the first round, filled above (nothing filled: only the fence check of PgBatch)
+            }
             while (i < n) {
-                i = writeRound(batch, firstLsn, i);
+                i = pg != null ? writePgRound(batch, firstLsn, i) : writeRound(batch, firstLsn, i);
             }
             committing = true;
             c.commit();
@@ -124,6 +147,20 @@ final class BatchWriter implements AutoCloseable {
             drop();
             throw e;
         }
+    }
+
+    /**
+     * Runs the filled round as a transaction of its own: with autocommit on, PostgreSQL runs the statements of one
+     * round trip (up to the protocol's Sync) as one implicit transaction and commits it before it answers, or rolls
+     * all of it back when one fails. So the whole batch costs one round trip. (Switching autocommit between batches
+     * sends nothing: no transaction is open then.)
+     */
+    private void writeInOneRoundTrip(Connection c) throws SQLException {
+        c.setAutoCommit(true);
+        committing = true;
+        oneRoundTrip = true;
+        pg.execute(); // on failure the connection is dropped, autocommit and all
+        c.setAutoCommit(false);
     }
 
     /** Adds records from {@code from} on to one INSERT batch and one DELETE batch and runs them; returns the next. */
@@ -149,29 +186,14 @@ final class BatchWriter implements AutoCloseable {
                 inserts++;
             }
             if (isEnd || r.type() == RecordType.ADMIN) {
-                byte deletes;
-                byte keep1;
-                byte keep2;
-                if (isEnd) {
-                    deletes = COMMIT;
-                    keep1 = HEURISTIC;
-                    keep2 = HEURISTIC;
-                } else if (((AdminRecord) r).action() == AdminAction.FORGET) {
-                    deletes = HEURISTIC;
-                    keep1 = COMMIT;
-                    keep2 = COMMIT;
-                } else {
-                    deletes = 0;
-                    keep1 = COMMIT;
-                    keep2 = HEURISTIC;
-                }
+                Cancel kind = Cancel.of(r);
                 cancel.setString(1, nodeId);
                 cancel.setString(2, r.gtrid());
-                cancel.setShort(3, deletes);
+                cancel.setShort(3, kind.deletes);
                 cancel.setString(4, nodeId);
                 cancel.setString(5, r.gtrid());
-                cancel.setShort(6, keep1);
-                cancel.setShort(7, keep2);
+                cancel.setShort(6, kind.keep1);
+                cancel.setShort(7, kind.keep2);
                 cancel.addBatch();
                 cancels++;
                 if (cancelled == null) {
@@ -185,6 +207,36 @@ final class BatchWriter implements AutoCloseable {
         }
         if (cancels > 0) {
             cancel.executeBatch();
+        }
+        return i;
+    }
+
+    /** As {@link #writeRound}, on PostgreSQL (see {@link PgBatch}): fills one round, runs it, returns the next. */
+    private int writePgRound(List<Pending> batch, long firstLsn, int from) throws SQLException {
+        int i = fillPgRound(batch, firstLsn, from);
+        pg.execute();
+        return i;
+    }
+
+    /**
+     * Adds records from {@code from} on to the next {@link PgBatch} round: up to the first record for a gtrid the
+     * round already cancels (an insert after the cancel, or a second cancel: both must follow it). Returns the next.
+     */
+    private int fillPgRound(List<Pending> batch, long firstLsn, int from) {
+        int i = from;
+        for (; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            LogRecord r = p.record;
+            if (pg.cancels(r.gtrid())) {
+                break;
+            }
+            if (r.type() != RecordType.END) {
+                pg.insert(firstLsn + i, r.gtrid(), r.type().code(), p.payload);
+            }
+            Cancel kind = Cancel.of(r);
+            if (kind != null) {
+                pg.cancel(r.gtrid(), kind);
+            }
         }
         return i;
     }
@@ -224,8 +276,12 @@ final class BatchWriter implements AutoCloseable {
             try {
                 c.setAutoCommit(false);
                 c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-                insert = c.prepareStatement(table.insert);
-                cancel = c.prepareStatement(table.cancel);
+                if (Dialect.of(c, "the JDBC log database") == Dialect.POSTGRESQL) {
+                    pg = PgBatch.prepare(c, nodeId, table, fence);
+                } else {
+                    insert = c.prepareStatement(table.insert);
+                    cancel = c.prepareStatement(table.cancel);
+                }
                 fenceCheck = fence == null ? null : fence.prepare(c);
             } catch (SQLException | RuntimeException e) {
                 closeQuietly(c);
@@ -243,6 +299,7 @@ final class BatchWriter implements AutoCloseable {
         insert = null;
         cancel = null;
         fenceCheck = null;
+        pg = null;
         if (c != null) {
             try {
                 c.rollback();

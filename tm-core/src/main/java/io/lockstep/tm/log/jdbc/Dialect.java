@@ -44,6 +44,23 @@ public enum Dialect {
     }
 
     /**
+     * The statement that makes the server end this session when it stays idle inside a transaction for longer than
+     * {@code millis} (rounded up to whole seconds where the server counts in seconds), or null where the product
+     * has no such setting (H2, in-process). See {@link UrlDataSource#withIdleInTransactionTimeout}.
+     */
+    public String idleInTransactionTimeout(long millis) {
+        switch (this) {
+            case POSTGRESQL:
+                return "SET idle_in_transaction_session_timeout = " + millis;
+            case MYSQL:
+                // MariaDB 10.3 and later; MySQL has no such variable (the statement fails there)
+                return "SET SESSION idle_transaction_timeout = " + Math.max(1, (millis + 999) / 1000);
+            default:
+                return null;
+        }
+    }
+
+    /**
      * The dialect of the database behind {@code c}.
      *
      * @throws SQLException a product Lockstep does not know, naming it and what it supports

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Objects;
+import javax.sql.DataSource;
 
 /**
  * The fencing token of a writer of the JDBC log: the {@code fence} value of a node's lease row (docs/cluster.md)
@@ -69,28 +70,80 @@ public final class Fence {
     }
 
     /**
+     * An SQL condition, true while the lease row still has this fence; parameters: node id, fence value. For the
+     * statements of a batch that runs after {@link #check} in the same transaction.
+     */
+    String holdsCondition() {
+        return "EXISTS (SELECT 1 FROM " + nodesTable + " WHERE node_id = ? AND fence = ?)";
+    }
+
+    /**
      * Checks, in the caller's transaction, that the lease row still has this fence, and keeps it so (shared lock)
      * until that transaction ends.
      *
      * @throws FencedException the fence was taken (or the row is gone); the fence is now failed
      */
     void check(PreparedStatement select) throws SQLException {
-        String reason = fencedReason;
-        if (reason == null) {
+        if (fencedReason == null) {
             select.setString(1, nodeId);
             try (ResultSet rs = select.executeQuery()) {
-                if (!rs.next()) {
-                    reason = holder + " is fenced: the lease row of node " + nodeId + " is gone from " + nodesTable
-                            + "; restart the instance to take a new lease";
-                } else if (rs.getLong(1) != value) {
-                    reason = describeTaken(rs.getLong(1), rs.getString(2), rs.getString(3));
-                } else {
-                    return;
-                }
+                check(rs);
+                return;
+            }
+        }
+        throw new FencedException(fencedReason);
+    }
+
+    /**
+     * Checks the result of {@link #sql}, run in the caller's transaction.
+     *
+     * @throws FencedException the fence was taken (or the row is gone); the fence is now failed
+     */
+    void check(ResultSet rs) throws SQLException {
+        if (fencedReason == null) {
+            String reason = reason(rs);
+            if (reason == null) {
+                return;
             }
             fenced(reason);
         }
         throw new FencedException(fencedReason);
+    }
+
+    /** Why the lease row read into {@code rs} (fence, state, claimed_by) means this writer is fenced, or null. */
+    private String reason(ResultSet rs) throws SQLException {
+        if (!rs.next()) {
+            return holder + " is fenced: the lease row of node " + nodeId + " is gone from " + nodesTable
+                    + "; restart the instance to take a new lease";
+        }
+        return rs.getLong(1) != value ? describeTaken(rs.getLong(1), rs.getString(2), rs.getString(3)) : null;
+    }
+
+    /**
+     * Whether this writer is fenced, asking the database when it does not know it yet (no batch or renewal has
+     * looked since a peer may have taken over): the reason, or null when the lease row still has this fence — or
+     * when the database cannot be asked, since then nothing is known. For cold paths (a phase-2 error); fences only
+     * grow, so "not fenced now" also holds for any moment before.
+     */
+    public String verify(DataSource dataSource) {
+        if (fencedReason == null) {
+            String reason;
+            try (Connection c = dataSource.getConnection();
+                    PreparedStatement s = c.prepareStatement("SELECT fence, state, claimed_by FROM " + nodesTable
+                            + " WHERE node_id = ?")) {
+                s.setString(1, nodeId);
+                try (ResultSet rs = s.executeQuery()) {
+                    reason = reason(rs);
+                }
+            } catch (SQLException e) {
+                return null;
+            }
+            if (reason == null) {
+                return null;
+            }
+            fenced(reason);
+        }
+        return fencedReason;
     }
 
     PreparedStatement prepare(Connection c) throws SQLException {

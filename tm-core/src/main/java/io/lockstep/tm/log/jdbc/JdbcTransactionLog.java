@@ -29,19 +29,21 @@ import org.slf4j.LoggerFactory;
  * log lives where the operators already keep their data. PostgreSQL first; MariaDB, MySQL and H2 work with the
  * same SQL. The driver and the {@link DataSource} are the application's: this class uses {@code java.sql} only.
  *
- * <p>The log database is never an XA participant: every batch is one plain local transaction (autocommit off,
- * READ COMMITTED) on a connection of its own, which must not be enlisted in any global transaction (give it a
+ * <p>The log database is never an XA participant: every batch is one plain local transaction (READ COMMITTED; on
+ * PostgreSQL a one-round batch is the implicit transaction of one round trip, see {@link BatchWriter}) on a
+ * connection of its own, which must not be enlisted in any global transaction (give it a
  * plain, non-XA data source). Rows are this node's only ({@code node_id}); several nodes can share one table.
  *
  * <h2>Group commit (leader/follower)</h2>
  * An appender encodes its payload on its own thread, then, under {@link #lock}, adds it to {@code pending} and
  * takes the next LSN. A forced append waits until {@code durableLsn} reaches its LSN; if no leader is active, the
  * waiter becomes the leader: it swaps {@code pending} with the spare list (appenders keep going), releases the lock,
- * writes the whole batch in one database transaction — one JDBC batch of INSERTs, one of DELETEs, one COMMIT (see
- * {@link BatchWriter}) — then takes the lock again to publish {@code durableLsn} and wake everyone. Appenders that
- * arrive during a commit wait for the next leader, which takes all of them at once. There is no timer on this path:
- * a batch is whatever queued during the previous commit, so batches grow with concurrency and a lone caller pays one
- * round trip and one commit.
+ * writes the whole batch in one database transaction — on PostgreSQL one round trip for all its rows and one for the
+ * COMMIT, elsewhere one JDBC batch of INSERTs, one of DELETEs, one COMMIT (see {@link BatchWriter}) — then takes the
+ * lock again to publish {@code durableLsn} and wake everyone. Appenders that arrive during a commit wait for the next
+ * leader, which takes all of them at once. Before it takes them, a leader may wait briefly for the callers of the
+ * previous batch to come back ({@link #gather}), bounded by the previous batch's duration; a lone caller never waits,
+ * so it pays one batch.
  *
  * <p>Unforced appends (END) only queue: they ride with the next forced batch, or a background flush writes them
  * within {@value #BACKGROUND_FLUSH_MILLIS} ms when nothing forced comes along (at once when
@@ -67,6 +69,8 @@ public final class JdbcTransactionLog implements TransactionLog {
     private static final int MAX_FAILED_RANGES = 1024;
     private static final int MAX_GTRID_BYTES = 128;
     private static final int MAX_NODE_ID = 64;
+    /** Longest a leader waits for the committers of the previous batch to come back, see {@link #gather}. */
+    static final long MAX_GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final String nodeId;
     private final LogTable table;
@@ -79,6 +83,8 @@ public final class JdbcTransactionLog implements TransactionLog {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition batchDone = lock.newCondition();
+    /** Signalled when {@link #pendingForcedCount} reaches {@link #expectedForced} while a leader gathers. */
+    private final Condition gathered = lock.newCondition();
     // Guarded by lock.
     private ArrayList<Pending> pending = new ArrayList<>();
     private long nextLsn;
@@ -86,6 +92,17 @@ public final class JdbcTransactionLog implements TransactionLog {
     private boolean leaderActive;
     /** Some record in {@code pending} was appended with force: its batch counts in the statistics. */
     private boolean pendingForced;
+    /** Forced records in {@code pending}. */
+    private int pendingForcedCount;
+    /**
+     * Forced records the next batch can expect: those of the last batch (their callers come back with their next
+     * transaction) plus those queued while it was written.
+     */
+    private int expectedForced;
+    /** How long the last batch with a forced record took to write. */
+    private long lastBatchNanos;
+    /** A leader is waiting in {@link #gather}. */
+    private boolean gathering;
     private boolean flushRequested;
     private boolean closed;
     /** Failed batches: first LSN → the failure (last LSN, exception). */
@@ -198,6 +215,10 @@ public final class JdbcTransactionLog implements TransactionLog {
             long lsn = ++nextLsn;
             if (force) {
                 pendingForced = true;
+                pendingForcedCount++;
+                if (gathering && pendingForcedCount >= expectedForced) {
+                    gathered.signal();
+                }
                 awaitDurableLocked(lsn);
             } else if (pending.size() >= UNFORCED_FLUSH_RECORDS && !leaderActive && !flushRequested) {
                 flushRequested = true;
@@ -253,6 +274,7 @@ public final class JdbcTransactionLog implements TransactionLog {
                 throw new TransactionLogException(this + " was closed before record " + lsn + " became durable");
             }
             if (!leaderActive) {
+                gather();
                 lead(true);
             } else {
                 batchDone.awaitUninterruptibly();
@@ -273,6 +295,45 @@ public final class JdbcTransactionLog implements TransactionLog {
     }
 
     /**
+     * Before a forced batch, waits (lock released) until as many forced records are queued as the last batch had plus
+     * those that queued while it was written, at most as long as the last batch took and at most
+     * {@value #MAX_GATHER_NANOS} ns. Called with the lock held and no leader active; other appenders see a leader
+     * while it waits.
+     *
+     * <p>Why: under load the group commit otherwise settles into two alternating halves. While batch k is written,
+     * the callers of batch k-1 queue for k+1; when k ends, k+1 starts at once, before the callers of k are back with
+     * their next transaction, so they queue for k+2. Each batch then holds half of the concurrent committers. Waiting
+     * for the committers of the last batch — usually far shorter than a batch — lets one batch carry them all.
+     * A lone caller (the last batch had one forced record and nothing queued meanwhile) never waits; when
+     * concurrency drops, one batch waits its full bound and the next expects fewer.
+     */
+    private void gather() {
+        if (pendingForcedCount >= expectedForced || lastBatchNanos <= 0) {
+            return;
+        }
+        leaderActive = true;
+        gathering = true;
+        boolean interrupted = false;
+        try {
+            long remaining = Math.min(lastBatchNanos, MAX_GATHER_NANOS);
+            while (pendingForcedCount < expectedForced && remaining > 0 && !closed) {
+                try {
+                    remaining = gathered.awaitNanos(remaining);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break; // write what is queued now; the interrupt stays set for the caller
+                }
+            }
+        } finally {
+            gathering = false;
+            leaderActive = false;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
      * Writes everything pending as one batch. Called with the lock held and no leader active; returns with the
      * lock held, having published the outcome and woken the waiters.
      *
@@ -285,6 +346,8 @@ public final class JdbcTransactionLog implements TransactionLog {
         leaderActive = true;
         boolean counted = forced || pendingForced;
         pendingForced = false;
+        int forcedRecords = pendingForcedCount;
+        pendingForcedCount = 0;
         ArrayList<Pending> batch = pending;
         pending = spare;
         int count = batch.size();
@@ -292,10 +355,16 @@ public final class JdbcTransactionLog implements TransactionLog {
         long first = last - count + 1;
         lock.unlock();
         TransactionLogException failure = new TransactionLogException("the batch's leader thread stopped");
+        long started = System.nanoTime();
         try {
             failure = count > 0 || !unknownOutcome.isEmpty() ? write(batch, first, last, counted) : null;
         } finally {
+            long took = System.nanoTime() - started;
             lock.lock();
+            if (counted) {
+                lastBatchNanos = took;
+                expectedForced = forcedRecords + pendingForcedCount;
+            }
             batch.clear();
             spare = batch;
             if (failure == null) {
@@ -312,9 +381,16 @@ public final class JdbcTransactionLog implements TransactionLog {
         return failure;
     }
 
-    /** Leader only, without the lock. */
+    /**
+     * Leader only, without the lock. A batch whose kept connection fails in its first round trip is written once
+     * more on a new connection (the connection may have broken while idle): when nothing was committed yet, as it
+     * is; when that round trip also committed (PostgreSQL, one round), its outcome is unknown, so the second attempt
+     * first deletes the batch's own LSN range and then writes it again — either way the table ends up holding the
+     * batch exactly once.
+     */
     private TransactionLogException write(List<Pending> batch, long first, long last, boolean counted) {
         long started = System.nanoTime();
+        boolean outcomeUnknown = false;
         for (int attempt = 1; ; attempt++) {
             try {
                 writer.write(batch, first, unknownOutcome);
@@ -335,17 +411,18 @@ public final class JdbcTransactionLog implements TransactionLog {
                     LOG.error("{}: {}", this, e.getMessage());
                     return failure;
                 }
-                if (attempt == 1 && beforeCommit && writer.wasReused()) {
-                    continue; // the kept connection broke while idle; nothing of this batch reached the database
-                }
-                if (!beforeCommit && !batch.isEmpty()) {
+                if (!beforeCommit && !batch.isEmpty() && !outcomeUnknown) {
                     unknownOutcome.add(new long[] {first, last});
+                    outcomeUnknown = true;
+                }
+                if (attempt == 1 && writer.wasReused() && (beforeCommit || writer.failedInOneRoundTrip())) {
+                    continue; // the kept connection may have broken while idle: once more on a new one
                 }
                 String what = batch.isEmpty() ? "cleanup of failed batches" : "a batch of " + batch.size()
                         + " record(s) (LSN " + first + ".." + last + ")";
                 TransactionLogException failure = new TransactionLogException(this + ": " + what + " was not "
-                        + "committed" + (beforeCommit ? "" : " (outcome of the COMMIT unknown; its rows will be "
-                        + "deleted)") + ": " + e.getMessage(), e);
+                        + "committed" + (outcomeUnknown ? " (outcome of the COMMIT unknown; its rows will be "
+                        + "deleted)" : "") + ": " + e.getMessage(), e);
                 LOG.warn("{}", failure.getMessage());
                 return failure;
             }
