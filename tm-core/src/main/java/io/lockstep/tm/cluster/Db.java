@@ -1,5 +1,6 @@
 package io.lockstep.tm.cluster;
 
+import io.lockstep.tm.log.jdbc.LocalConnections;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
@@ -36,15 +37,7 @@ final class Db implements AutoCloseable {
 
     private Connection connection() throws SQLException {
         if (connection == null) {
-            Connection c = dataSource.getConnection();
-            try {
-                c.setAutoCommit(false);
-                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            } catch (SQLException | RuntimeException e) {
-                c.close();
-                throw e;
-            }
-            connection = c;
+            connection = LocalConnections.open(dataSource);
         }
         return connection;
     }
@@ -52,18 +45,7 @@ final class Db implements AutoCloseable {
     private void drop() {
         Connection c = connection;
         connection = null;
-        if (c != null) {
-            try {
-                c.rollback();
-            } catch (SQLException | RuntimeException ignored) {
-                // discarded below; its transaction ends with it
-            }
-            try {
-                c.close();
-            } catch (SQLException | RuntimeException ignored) {
-                // nothing more to release
-            }
-        }
+        LocalConnections.discard(c);
     }
 
     @Override

@@ -272,10 +272,8 @@ final class BatchWriter implements AutoCloseable {
 
     private Connection connection() throws SQLException {
         if (connection == null) {
-            Connection c = dataSource.getConnection();
+            Connection c = LocalConnections.open(dataSource);
             try {
-                c.setAutoCommit(false);
-                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
                 if (Dialect.of(c, "the JDBC log database") == Dialect.POSTGRESQL) {
                     pg = PgBatch.prepare(c, nodeId, table, fence);
                 } else {
@@ -284,7 +282,7 @@ final class BatchWriter implements AutoCloseable {
                 }
                 fenceCheck = fence == null ? null : fence.prepare(c);
             } catch (SQLException | RuntimeException e) {
-                closeQuietly(c);
+                LocalConnections.closeQuietly(c);
                 throw e;
             }
             connection = c;
@@ -300,23 +298,9 @@ final class BatchWriter implements AutoCloseable {
         cancel = null;
         fenceCheck = null;
         pg = null;
-        if (c != null) {
-            try {
-                c.rollback();
-            } catch (SQLException | RuntimeException ignored) {
-                // the connection is being discarded; its transaction ends with it
-            }
-            closeQuietly(c);
-        }
+        LocalConnections.discard(c);
     }
 
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException | RuntimeException ignored) {
-            // nothing more to release
-        }
-    }
 
     @Override
     public void close() {
